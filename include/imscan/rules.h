@@ -1,0 +1,112 @@
+/*
+ * rules.h - JSON rule files to a validated ruleset.
+ *
+ * The language is documented in imscan-rules(5) and DESIGN.md. Loading is
+ * strict: an unknown field, a wrong type, a duplicate id or a bad pattern
+ * fails with a message naming the file, the rule id and the field:
+ *   rules/x.json: rule 1003513: field "atributes": unknown field
+ * A typo must never silently widen or narrow monitoring.
+ *
+ * Every entity of every rule gets one global index (ruleset.ents[i]); records
+ * carry the indexes of the entities that selected them, baselines store
+ * them, and a baseline embeds the rules (ruleset_to_json) so that check
+ * rebuilds exactly the same indexes with ruleset_load_json().
+ */
+#ifndef IMSCAN_RULES_H
+#define IMSCAN_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imscan/attr.h"
+
+struct pattern;
+struct rule;
+
+enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+const char *severity_name(enum severity s);
+
+struct entity {
+	enum kind type;
+	char *base;		/* files: absolute, normalised ("/etc", "/"), no trailing '/' */
+	struct pattern **include;	/* empty means everything ("**") */
+	size_t ninclude;
+	struct pattern **exclude;
+	size_t nexclude;
+	struct attrset attrs;	/* resolved: STANDARD expanded, "-x" removed */
+	bool executables_only;
+	struct rule *rule;	/* owner */
+	uint32_t index;		/* position in ruleset.ents */
+};
+
+struct rule {
+	char *id, *name, *description;
+	char *origin;		/* file it came from, or "baseline" */
+	enum severity severity;
+	bool realtime;
+	char **tags;
+	size_t ntags;
+	struct entity *entities;
+	size_t nentities;
+	char *json;		/* the rule object as loaded (params substituted) */
+	bool recommended;	/* its "recommend" condition held (ruleset_recommend) */
+	char *recommend_json;	/* the "recommend" object, or NULL */
+};
+
+struct ruleset {
+	struct rule **rules;	/* in load order */
+	size_t nrules;
+	struct entity **ents;	/* all entities, in rule then entity order */
+	size_t nents;
+	enum attr_id hash;	/* the content hash STANDARD stands for */
+};
+
+/* hash: what STANDARD's content hash is (ATTR_SHA256 by default). */
+void ruleset_init(struct ruleset *rs, enum attr_id hash);
+void ruleset_release(struct ruleset *rs);
+
+/*
+ * Loads a rule file, or every "*.json" file of a directory in name order
+ * (not recursive). Appends to rs. Rules whose required params are unset are
+ * skipped with a warning() that says which param and how to set it.
+ */
+int ruleset_load_path(struct ruleset *rs, const char *path);
+
+/* Loads rules from JSON text: one rule object or an array of them. */
+int ruleset_load_json(struct ruleset *rs, const char *text, size_t len, const char *origin);
+
+/* Parameter values for ${name} in rules; set before loading. */
+int ruleset_set_param(struct ruleset *rs, const char *name, const char *value);
+
+/* The rule with that id, or NULL. */
+const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
+
+/*
+ * Evaluates each rule's "recommend" condition against root (a directory
+ * used as "/") and sets rule.recommended. A rule without one is recommended.
+ */
+void ruleset_recommend(struct ruleset *rs, const char *root);
+
+/* Drops every rule that is not recommended; entity indexes are renumbered. */
+void ruleset_keep_recommended(struct ruleset *rs);
+
+/* The rules as one JSON array (embedded in baselines). Caller frees. */
+char *ruleset_to_json(const struct ruleset *rs);
+
+/* The union of attributes of all entities of one kind. */
+struct attrset ruleset_attrs(const struct ruleset *rs, enum kind k);
+
+/*
+ * Entity-level matching for a walk. rel is the path relative to e->base
+ * without leading '/' ("" for the base itself).
+ *  RULES_SELECT:  the entry is selected by e (included, not excluded);
+ *  RULES_DESCEND: for a directory, e may select something below it (not
+ *                 excluded; an excluded directory is not descended).
+ * The base itself is always selected.
+ */
+#define RULES_SELECT	0x1
+#define RULES_DESCEND	0x2
+int entity_match(const struct entity *e, const char *rel, size_t len, bool is_dir);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * walk.h - sorted, iterative, race-safe traversal of file trees.
+ *
+ * walk_next() yields entries depth-first, each directory's entries sorted
+ * by name (bytewise), which is exactly key_cmp() order (record.h). Bases are
+ * walked in key_cmp order; a base inside another base is not walked twice.
+ *
+ * Safety: no recursion; no fixed-size path buffers; every lookup is
+ * relative to an open directory descriptor with AT_SYMLINK_NOFOLLOW /
+ * O_NOFOLLOW, so a symlink is never followed, not even one planted between
+ * readdir and open. Intermediate components of a base are resolved inside
+ * root (openat2 RESOLVE_IN_ROOT): "--root /img" never escapes /img.
+ * At most WALK_MAX_FDS directory descriptors stay open, whatever the depth;
+ * a directory re-opened later is checked to be the same (dev, inode).
+ * Entries that vanish mid-walk are skipped quietly. Pseudo file systems
+ * (proc, sysfs, devtmpfs, devpts, cgroup, ...) met while walking are yielded
+ * but not descended, nor are /proc, /sys, /dev and /run of the root; a
+ * base inside them is walked.
+ */
+#ifndef IMSCAN_WALK_H
+#define IMSCAN_WALK_H
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#define WALK_MAX_FDS 64
+
+struct walk_entry {
+	const char *path;	/* key: "/etc/hosts", as seen inside root */
+	size_t pathlen;
+	const char *name;	/* last component ("/" for the root itself) */
+	size_t namelen;
+	int dirfd;		/* open parent directory; valid until the next walk_next */
+	struct statx stx;	/* statx(dirfd, name, AT_SYMLINK_NOFOLLOW) */
+	int err;		/* 0, or errno: stat failed, or for a directory:
+				   it could not be opened or read (not descended) */
+	unsigned depth;		/* 0 for a base */
+	int is_base;		/* this entry is one of the bases */
+};
+
+struct walk;
+
+/*
+ * root: directory used as "/" (NULL or "/" for the live system).
+ * bases: absolute paths inside root; any order, duplicates allowed.
+ * statx_mask: STATX_* fields wanted (type and mode are always asked).
+ * Returns NULL with a message if root cannot be opened. Caller frees.
+ */
+struct walk *walk_open(const char *root, const char *const *bases, size_t nbases,
+		       unsigned statx_mask);
+void walk_free(struct walk *w);
+
+/*
+ * Returns 1 with *out (borrowed, valid until the next call), 0 at the end,
+ * -1 on a fatal error (message left). A base that does not exist is skipped
+ * (no entry); one that cannot be examined is yielded with err set.
+ */
+int walk_next(struct walk *w, const struct walk_entry **out);
+
+/* Do not descend into the directory walk_next() just returned. */
+void walk_prune(struct walk *w);
+
+/*
+ * Descriptor of the directory walk_next() just returned, opened for its
+ * traversal (O_DIRECTORY|O_NOFOLLOW, verified by fstat); -1 if it is not a
+ * directory or could not be opened. Valid until the next walk_next; lets a
+ * prober read a directory's xattrs and flags without opening it again.
+ */
+int walk_entry_fd(struct walk *w);
+
+#endif

@@ -1,0 +1,319 @@
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "imscan/attr.h"
+#include "imscan/escape.h"
+#include "imscan/record.h"
+
+#define F KINDBIT(KIND_FILE)
+#define STD ATTRF_STANDARD
+#define ND ATTRF_NOT_DIR
+
+const struct attr_info attr_table[ATTR__COUNT] = {
+	[ATTR_TYPE]    = { "type",    ATTR_T_INT,   ATTR_PR_FTYPE, F, STD, "file type" },
+	[ATTR_MODE]    = { "mode",    ATTR_T_INT,   ATTR_PR_MODE,  F, STD, "permission bits, setuid, setgid, sticky" },
+	[ATTR_UID]     = { "uid",     ATTR_T_INT,   ATTR_PR_DEC,   F, STD, "owner's user id" },
+	[ATTR_GID]     = { "gid",     ATTR_T_INT,   ATTR_PR_DEC,   F, STD, "group id" },
+	[ATTR_OWNER]   = { "owner",   ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "owner's name in the scanned root's /etc/passwd" },
+	[ATTR_GROUP]   = { "group",   ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "group's name in the scanned root's /etc/group" },
+	[ATTR_SIZE]    = { "size",    ATTR_T_INT,   ATTR_PR_DEC,   F, STD | ND, "size in bytes" },
+	[ATTR_MTIME]   = { "mtime",   ATTR_T_INT,   ATTR_PR_TIME,  F, STD | ND, "content modification time" },
+	[ATTR_CTIME]   = { "ctime",   ATTR_T_INT,   ATTR_PR_TIME,  F, STD | ND, "inode change time" },
+	[ATTR_ATIME]   = { "atime",   ATTR_T_INT,   ATTR_PR_TIME,  F, 0, "access time" },
+	[ATTR_BTIME]   = { "btime",   ATTR_T_INT,   ATTR_PR_TIME,  F, 0, "birth time, where the file system keeps it" },
+	[ATTR_INODE]   = { "inode",   ATTR_T_INT,   ATTR_PR_DEC,   F, STD, "inode number" },
+	[ATTR_DEVICE]  = { "device",  ATTR_T_INT,   ATTR_PR_DEVNO, F, 0, "device of the containing file system" },
+	[ATTR_NLINK]   = { "nlink",   ATTR_T_INT,   ATTR_PR_DEC,   F, STD | ND, "number of hard links" },
+	[ATTR_BLOCKS]  = { "blocks",  ATTR_T_INT,   ATTR_PR_DEC,   F, 0, "512-byte blocks allocated" },
+	[ATTR_RDEV]    = { "rdev",    ATTR_T_INT,   ATTR_PR_DEVNO, F, STD, "device number of a device node" },
+	[ATTR_TARGET]  = { "target",  ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "symbolic link target" },
+	[ATTR_XATTRS]  = { "xattrs",  ATTR_T_BYTES, ATTR_PR_XATTRS, F, STD, "extended attribute names and value digests" },
+	[ATTR_ACL]     = { "acl",     ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "POSIX access and default ACL" },
+	[ATTR_CAPS]    = { "caps",    ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "file capabilities" },
+	[ATTR_SELINUX] = { "selinux", ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "SELinux label" },
+	[ATTR_FLAGS]   = { "flags",   ATTR_T_INT,   ATTR_PR_FLAGS, F, STD, "chattr flags (immutable, append-only, ...)" },
+	[ATTR_SHA256]  = { "sha256",  ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "SHA-256 of the content" },
+	[ATTR_SHA512]  = { "sha512",  ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "SHA-512 of the content" },
+	[ATTR_BLAKE2B] = { "blake2b", ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "BLAKE2b-256 of the content" },
+	[ATTR_XXH128]  = { "xxh128",  ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "XXH3-128 of the content (fast, not cryptographic)" },
+	[ATTR_ERROR]   = { "error",   ATTR_T_BYTES, ATTR_PR_STR,   ~0u, ATTRF_INTERNAL, "why the entity could not be read" },
+};
+
+static const char *const kind_names[KIND__COUNT] = {
+	"file", "user", "group", "package", "port", "process", "service", "module", "mount",
+};
+
+const char *kind_name(enum kind k)
+{
+	return (unsigned)k < KIND__COUNT ? kind_names[k] : "unknown";
+}
+
+int kind_parse(const char *name, enum kind *out)
+{
+	for (int k = 0; k < KIND__COUNT; k++) {
+		if (!strcmp(name, kind_names[k])) {
+			*out = (enum kind)k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int attr_lookup(const char *name, enum attr_id *out)
+{
+	for (int a = 0; a < ATTR__COUNT; a++) {
+		if (!strcmp(name, attr_table[a].name)) {
+			*out = (enum attr_id)a;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+struct attrset attr_standard(enum kind k, enum attr_id hash)
+{
+	struct attrset s = ATTRSET_EMPTY;
+
+	for (int a = 0; a < ATTR__COUNT; a++)
+		if ((attr_table[a].flags & STD) && (attr_table[a].kinds & KINDBIT(k)))
+			attrset_add(&s, (enum attr_id)a);
+	if (k == KIND_FILE && attr_is_hash(hash))
+		attrset_add(&s, hash);
+	return s;
+}
+
+struct attrset attr_for_type(int ft)
+{
+	struct attrset s = ATTRSET_EMPTY;
+
+	for (int a = 0; a < ATTR__COUNT; a++) {
+		enum attr_id id = (enum attr_id)a;
+
+		if (!(attr_table[a].kinds & F))
+			continue;
+		if (ft == FT_DIR && (attr_table[a].flags & ND))
+			continue;
+		if (attr_is_hash(id) && ft != FT_REGULAR)
+			continue;
+		if (id == ATTR_TARGET && ft != FT_SYMLINK)
+			continue;
+		if (id == ATTR_RDEV && ft != FT_CHARDEV && ft != FT_BLOCKDEV)
+			continue;
+		attrset_add(&s, id);
+	}
+	return s;
+}
+
+static const char *const ftype_names[] = {
+	"unknown", "regular", "dir", "symlink", "fifo", "socket", "chardev", "blockdev",
+};
+
+const char *ftype_name(int ft)
+{
+	if (ft < 0 || ft > FT_BLOCKDEV)
+		ft = FT_UNKNOWN;
+	return ftype_names[ft];
+}
+
+int ftype_from_mode(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return FT_REGULAR;
+	case S_IFDIR:	return FT_DIR;
+	case S_IFLNK:	return FT_SYMLINK;
+	case S_IFIFO:	return FT_FIFO;
+	case S_IFSOCK:	return FT_SOCKET;
+	case S_IFCHR:	return FT_CHARDEV;
+	case S_IFBLK:	return FT_BLOCKDEV;
+	default:	return FT_UNKNOWN;
+	}
+}
+
+/* chattr flags by the names lsattr(1) documents, in its letter order. */
+static const struct { unsigned long bit; const char *name; } flag_names[] = {
+	{ FS_SECRM_FL, "secure-deletion" },
+	{ FS_UNRM_FL, "undelete" },
+	{ FS_SYNC_FL, "sync" },
+	{ FS_DIRSYNC_FL, "dirsync" },
+	{ FS_IMMUTABLE_FL, "immutable" },
+	{ FS_APPEND_FL, "append" },
+	{ FS_NODUMP_FL, "nodump" },
+	{ FS_NOATIME_FL, "noatime" },
+	{ FS_COMPR_FL, "compressed" },
+	{ FS_ENCRYPT_FL, "encrypted" },
+	{ FS_JOURNAL_DATA_FL, "journal-data" },
+	{ FS_INDEX_FL, "indexed" },
+	{ FS_NOTAIL_FL, "notail" },
+	{ FS_TOPDIR_FL, "topdir" },
+	{ FS_EXTENT_FL, "extents" },
+	{ FS_NOCOW_FL, "nocow" },
+	{ FS_DAX_FL, "dax" },
+	{ FS_CASEFOLD_FL, "casefold" },
+	{ FS_INLINE_DATA_FL, "inline-data" },
+	{ FS_PROJINHERIT_FL, "project-inherit" },
+	{ FS_VERITY_FL, "verity" },
+	{ FS_NOCOMP_FL, "nocompress" },
+};
+
+static void format_flags(struct strbuf *out, unsigned long v)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (v & flag_names[i].bit) {
+			strbuf_addf(out, "%s%s", sep, flag_names[i].name);
+			v &= ~flag_names[i].bit;
+			sep = ",";
+		}
+	}
+	if (v)
+		strbuf_addf(out, "%s0x%lx", sep, v);
+}
+
+static void format_time(struct strbuf *out, int64_t ns)
+{
+	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+	time_t t;
+	struct tm tm;
+	char buf[64];
+
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		strbuf_addf(out, "@%lld", (long long)ns);
+		return;
+	}
+	strbuf_addf(out, "%s.%09lldZ", buf, (long long)frac);
+}
+
+static void format_hex(struct strbuf *out, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	strbuf_grow(out, 2 * n);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addc(out, hex[p[i] >> 4]);
+		strbuf_addc(out, hex[p[i] & 15]);
+	}
+}
+
+static void format_str(struct strbuf *out, const unsigned char *p, size_t n,
+		       enum attr_style style)
+{
+	if (style == ATTR_STYLE_JSON)
+		json_add_string(out, p, n);
+	else
+		text_add_escaped(out, p, n);
+}
+
+static void format_xattrs(struct strbuf *out, const unsigned char *p, size_t n,
+			  enum attr_style style)
+{
+	const char *sep = "";
+	size_t i = 0;
+
+	strbuf_adds(out, style == ATTR_STYLE_JSON ? "{" : "");
+	while (i < n) {
+		const unsigned char *nul = memchr(p + i, 0, n - i);
+		size_t namelen = nul ? (size_t)(nul - (p + i)) : n - i;
+
+		strbuf_adds(out, sep);
+		format_str(out, p + i, namelen, style);
+		strbuf_addc(out, style == ATTR_STYLE_JSON ? ':' : '=');
+		i += namelen + 1;
+		if (style == ATTR_STYLE_JSON)
+			strbuf_addc(out, '"');
+		if (i + ATTR_XATTR_DIGEST_LEN <= n)
+			format_hex(out, p + i, ATTR_XATTR_DIGEST_LEN);
+		if (style == ATTR_STYLE_JSON)
+			strbuf_addc(out, '"');
+		i += ATTR_XATTR_DIGEST_LEN;
+		sep = ",";
+	}
+	strbuf_adds(out, style == ATTR_STYLE_JSON ? "}" : "");
+}
+
+void attr_format(struct strbuf *out, const struct record *r, enum attr_id id,
+		 enum attr_style style)
+{
+	const struct attr_info *ai = &attr_table[id];
+	const char *q = style == ATTR_STYLE_JSON ? "\"" : "";
+	int64_t v = r->val[id].i;
+	const unsigned char *p;
+	size_t n;
+
+	if (ai->type == ATTR_T_BYTES)
+		p = record_bytes(r, id, &n);
+	switch (ai->print) {
+	case ATTR_PR_DEC:
+		strbuf_addf(out, "%lld", (long long)v);
+		break;
+	case ATTR_PR_MODE:
+		strbuf_addf(out, "%s%04llo%s", q, (unsigned long long)v & 07777, q);
+		break;
+	case ATTR_PR_TIME:
+		strbuf_adds(out, q);
+		format_time(out, v);
+		strbuf_adds(out, q);
+		break;
+	case ATTR_PR_FTYPE:
+		strbuf_addf(out, "%s%s%s", q, ftype_name((int)v), q);
+		break;
+	case ATTR_PR_DEVNO:
+		strbuf_addf(out, "%s%u:%u%s", q, major((dev_t)v), minor((dev_t)v), q);
+		break;
+	case ATTR_PR_FLAGS:
+		strbuf_adds(out, q);
+		format_flags(out, (unsigned long)v);
+		strbuf_adds(out, q);
+		break;
+	case ATTR_PR_HEX:
+		strbuf_adds(out, q);
+		format_hex(out, p, n);
+		strbuf_adds(out, q);
+		break;
+	case ATTR_PR_STR:
+		format_str(out, p, n, style);
+		break;
+	case ATTR_PR_XATTRS:
+		format_xattrs(out, p, n, style);
+		break;
+	}
+}
+
+void attr_json_member(struct strbuf *out, const struct record *r, enum attr_id id)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (attr_table[id].print == ATTR_PR_STR) {
+		p = record_bytes(r, id, &n);
+		json_add_member_bytes(out, attr_table[id].name, p, n);
+		return;
+	}
+	strbuf_addf(out, "\"%s\":", attr_table[id].name);
+	attr_format(out, r, id, ATTR_STYLE_JSON);
+}
+
+bool attr_equal(const struct record *a, const struct record *b, enum attr_id id)
+{
+	bool ha = record_has(a, id), hb = record_has(b, id);
+	const unsigned char *pa, *pb;
+	size_t na, nb;
+
+	if (ha != hb)
+		return false;
+	if (!ha)
+		return true;
+	if (attr_table[id].type == ATTR_T_INT)
+		return a->val[id].i == b->val[id].i;
+	pa = record_bytes(a, id, &na);
+	pb = record_bytes(b, id, &nb);
+	return na == nb && !memcmp(pa, pb, na);
+}

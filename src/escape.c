@@ -1,0 +1,145 @@
+#include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "imscan/escape.h"
+
+size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are invalid */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+bool utf8_valid(const void *s, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_seq_len(p + i, n - i);
+
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+bool json_add_string(struct strbuf *out, const void *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = s;
+	bool lossy = false;
+
+	strbuf_grow(out, n + 2);
+	strbuf_addc(out, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t l = utf8_seq_len(p + i, n - i);
+
+		if (!l) {
+			strbuf_adds(out, "\xef\xbf\xbd");	/* U+FFFD */
+			lossy = true;
+			i++;
+			continue;
+		}
+		if (l > 1 || (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
+			strbuf_add(out, p + i, l);
+		} else if (c == '"' || c == '\\') {
+			strbuf_addc(out, '\\');
+			strbuf_addc(out, (char)c);
+		} else if (c == '\n') {
+			strbuf_adds(out, "\\n");
+		} else if (c == '\t') {
+			strbuf_adds(out, "\\t");
+		} else if (c == '\r') {
+			strbuf_adds(out, "\\r");
+		} else {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+
+			strbuf_adds(out, u);
+		}
+		i += l;
+	}
+	strbuf_addc(out, '"');
+	return lossy;
+}
+
+void json_add_member_bytes(struct strbuf *out, const char *name, const void *p, size_t n)
+{
+	json_add_string(out, name, strlen(name));
+	strbuf_addc(out, ':');
+	if (!json_add_string(out, p, n))
+		return;
+	strbuf_addc(out, ',');
+	strbuf_addc(out, '"');
+	strbuf_adds(out, name);
+	strbuf_adds(out, "_b64\":\"");
+	base64_add(out, p, n);
+	strbuf_addc(out, '"');
+}
+
+void base64_add(struct strbuf *out, const void *p, size_t n)
+{
+	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+
+	strbuf_grow(out, len);
+	sodium_bin2base64(out->buf + out->len, len, p, n, sodium_base64_VARIANT_ORIGINAL);
+	strbuf_setlen(out, out->len + len - 1);
+}
+
+void text_add_escaped(struct strbuf *out, const void *s, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t l = utf8_seq_len(p + i, n - i);
+
+		if (l > 1) {
+			/* C1 controls (U+0080-U+009F) are terminal controls too */
+			if (l == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+				strbuf_addf(out, "\\x%02x\\x%02x", c, p[i + 1]);
+			} else {
+				strbuf_add(out, p + i, l);
+			}
+			i += l;
+			continue;
+		}
+		if (c == '\\')
+			strbuf_adds(out, "\\\\");
+		else if (c == '\n')
+			strbuf_adds(out, "\\n");
+		else if (c == '\t')
+			strbuf_adds(out, "\\t");
+		else if (l == 1 && c >= 0x20 && c != 0x7f)
+			strbuf_addc(out, (char)c);
+		else
+			strbuf_addf(out, "\\x%02x", c);
+		i++;
+	}
+}
