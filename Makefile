@@ -49,6 +49,16 @@ LIBOBJ := $(filter-out $(B)/main.o,$(OBJ))
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
 HDR  := $(wildcard include/imscan/*.h)
+# Partial builds while modules are in progress:
+#   make unit B=build-x MODS="pattern rules" UNITS="check_pattern check_rules"
+CORE := attr error escape record strbuf xalloc
+ifneq ($(MODS),)
+LIBOBJ := $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(MODS)))
+endif
+ifneq ($(UNITS),)
+UNIT_SRC := $(addprefix tests/unit/,$(addsuffix .c,$(UNITS)))
+UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
+endif
 
 .PHONY: all deps check unit cli sanitize valgrind fuzz bench install uninstall clean depcheck
 
