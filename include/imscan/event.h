@@ -2,10 +2,38 @@
  * event.h - events and the sinks that print them.
  *
  * An event is one change to one entity under one rule. Sinks are plug-ins
- * of one interface: JSON lines (the default when stdout is not a terminal;
- * format in DESIGN.md and imscan(1)), readable text, and later CEF and
- * syslog. Each event is written and flushed whole, so a consumer reading a
- * pipe never sees half an event.
+ * of one interface (an ops table in event.c, like AIDE's report_*.c): JSON
+ * lines (the default when stdout is not a terminal; format in DESIGN.md and
+ * imscan(1)), readable text, and later CEF and syslog. Each event is
+ * written and flushed whole, so a consumer reading a pipe never sees half
+ * an event.
+ *
+ * JSON members, always in this order (absent ones are left out):
+ *   time      "2026-11-25T19:20:00.123Z" (UTC, milliseconds)
+ *   host, source, action, kind
+ *   key       (+ "key_b64" when the key is not valid UTF-8, see escape.h)
+ *   old_key   renamed only (+ "old_key_b64")
+ *   rule      {"id":…,"name":…,"severity":…}
+ *   changed   modified only: attribute names in attr_id order
+ *   old       modified: the changed attributes present in old;
+ *             removed: ev->attrs present in old;
+ *             renamed: ev->attrs present in old, if old is given
+ *   new       modified: the changed attributes present in new;
+ *             added, unreadable: ev->attrs present in new;
+ *             renamed: ev->attrs present in new
+ *   error     unreadable only: ATTR_ERROR of new (left out if new has none)
+ *   tags      the rule's tags, [] if none
+ * ATTR_ERROR never appears inside old/new: it is the "error" member.
+ *
+ * Text: one line per event, fields separated by two spaces:
+ *   modified  /etc/hosts  [1003513 medium]  size: 158 -> 190, sha256: 3a4f0c1e…99a1b2e1 -> 77b0d2c4…0b1e2f09
+ *   added  /etc/new.conf  [1003513 medium]
+ *   unreadable  /root/x  [1003513 medium]  Permission denied
+ *   renamed  /new  [1003513 medium]  from /old
+ * Keys and values are escaped (escape.h) so no control character reaches
+ * a terminal raw; an attribute missing on one side prints as "(none)";
+ * content hashes are shortened to their first and last 8 hex digits when
+ * that still tells old and new apart (the full value is in JSON).
  */
 #ifndef IMSCAN_EVENT_H
 #define IMSCAN_EVENT_H
@@ -16,25 +44,27 @@
 #include "imscan/attr.h"
 #include "imscan/record.h"
 #include "imscan/rules.h"
+#include "imscan/strbuf.h"
 
 enum action { ACT_ADDED, ACT_REMOVED, ACT_MODIFIED, ACT_RENAMED, ACT_UNREADABLE };
 const char *action_name(enum action a);
 
 struct event {
 	int64_t time;		/* ns since the epoch */
-	const char *host;
-	const char *source;	/* "check", "watch" */
+	const char *host;	/* NULL prints as "" */
+	const char *source;	/* "check", "watch"; NULL prints as "" */
 	enum action action;
-	const struct rule *rule;
+	const struct rule *rule;	/* NULL prints as "rule":null, "tags":[] */
 	/*
 	 * The entity: new for added/modified/unreadable/renamed, old for
-	 * removed; kind and key come from it.
+	 * removed; kind and key come from it, so that one must not be NULL.
+	 * modified needs both.
 	 */
 	const struct record *old, *new;
 	/*
 	 * modified: the attributes that differ (listed in "changed", shown in
-	 * old/new). added/removed/unreadable: the attributes to show in
-	 * new/old (the rule's, among those present).
+	 * old/new). added/removed/unreadable/renamed: the attributes to show
+	 * in new/old (the rule's, among those present).
 	 */
 	struct attrset attrs;
 	const char *old_key;	/* renamed */
@@ -42,6 +72,9 @@ struct event {
 };
 
 enum sink_format { SINK_JSON, SINK_TEXT };
+
+/* "json" or "text" to *out; -1 with a message naming the format otherwise. */
+int sink_format_parse(const char *name, enum sink_format *out);
 
 struct sink_summary {
 	uint64_t added, removed, modified, renamed, unreadable;
@@ -51,13 +84,21 @@ struct sink_summary {
 
 struct sink;
 
-/* Writes to out (borrowed). Caller frees with sink_close(). */
+/* Writes to out (borrowed). Caller frees with sink_free(). */
 struct sink *sink_new(enum sink_format fmt, FILE *out);
-/* Writes and flushes one event; -1 with a message on an output error. */
+/*
+ * Writes one event with a single fwrite and flushes; -1 with
+ * "cannot write events: <reason>" on an output error.
+ */
 int sink_emit(struct sink *s, const struct event *ev);
-/* Text sinks print a summary line to out; JSON sinks print nothing. */
+/*
+ * Text sinks print one line to out:
+ *   "3 added, 1 removed, 2 modified, 0 unreadable; 1234 entries checked in 0.4s"
+ * (", N renamed" follows "modified" when N > 0). JSON sinks print nothing.
+ * -1 with a message on an output error.
+ */
 int sink_summary(struct sink *s, const struct sink_summary *sum);
-void sink_free(struct sink *s);
+void sink_free(struct sink *s);	/* NULL is fine; does not close out */
 
 /* Appends the event as one JSON object (no newline); for tests and fuzzing. */
 void event_to_json(struct strbuf *out, const struct event *ev);
