@@ -173,7 +173,7 @@ static void format_flags(struct strbuf *out, unsigned long v)
 		strbuf_addf(out, "%s0x%lx", sep, v);
 }
 
-static void format_time(struct strbuf *out, int64_t ns)
+void attr_format_time(struct strbuf *out, int64_t ns)
 {
 	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
 	time_t t;
@@ -245,8 +245,8 @@ void attr_format(struct strbuf *out, const struct record *r, enum attr_id id,
 	const struct attr_info *ai = &attr_table[id];
 	const char *q = style == ATTR_STYLE_JSON ? "\"" : "";
 	int64_t v = r->val[id].i;
-	const unsigned char *p;
-	size_t n;
+	const unsigned char *p = NULL;
+	size_t n = 0;
 
 	if (ai->type == ATTR_T_BYTES)
 		p = record_bytes(r, id, &n);
@@ -259,7 +259,7 @@ void attr_format(struct strbuf *out, const struct record *r, enum attr_id id,
 		break;
 	case ATTR_PR_TIME:
 		strbuf_adds(out, q);
-		format_time(out, v);
+		attr_format_time(out, v);
 		strbuf_adds(out, q);
 		break;
 	case ATTR_PR_FTYPE:

@@ -1,1 +1,82 @@
-int main(void) { return 0; }
+/* main.c - the table of subcommands; dispatch only. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imscan/cmd.h"
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct cmd_struct commands[] = {
+	{ "rules", cmd_rules, "list, show, lint and recommend rules" },
+	{ "baseline", cmd_baseline, "write a baseline of what the rules select" },
+	{ "check", cmd_check, "compare the current state with the baseline" },
+	{ "show", cmd_show, "print a baseline file as JSON lines" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cmd_struct *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int usage(FILE *f)
+{
+	fputs("usage: imscan COMMAND [OPTIONS]\n\ncommands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fputs("\n'imscan help COMMAND' or 'imscan COMMAND --help' for its options;\n"
+	      "man imscan for the whole story. Exit status: 0 no differences,\n"
+	      "1 differences reported, 2 trouble.\n", f);
+	return f == stdout ? EXIT_SAME : EXIT_TROUBLE;
+}
+
+/* A full disk or closed pipe must not look like success. */
+static int finish_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			cmd_error("cannot write to standard output: %s", strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd_struct *c;
+	char *help_argv[3];
+
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("imscan %s\n", IMSCAN_VERSION);
+		return finish_stdout(EXIT_SAME);
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return finish_stdout(usage(stdout));
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3)
+			return finish_stdout(usage(stdout));
+		if (!(c = find(argv[2])))
+			return cmd_error("help: unknown command '%s'", argv[2]);
+		help_argv[0] = argv[2];
+		help_argv[1] = (char *)"--help";
+		help_argv[2] = NULL;
+		return finish_stdout(c->fn(2, help_argv));
+	}
+	if (!(c = find(argv[1]))) {
+		cmd_error("unknown command '%s'", argv[1]);
+		return usage(stderr);
+	}
+	return finish_stdout(c->fn(argc - 1, argv + 1));
+}

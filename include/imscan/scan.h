@@ -20,12 +20,6 @@ struct scan_opts {
 	const char *root;		/* "/" or --root */
 	const struct ruleset *rules;
 	unsigned jobs;			/* hashing threads; 0 = online CPUs */
-	/*
-	 * --quick: an optional stream of the baseline's records; an entry
-	 * whose size, mtime, ctime, inode and device equal the baseline's
-	 * takes its hashes from there instead of being read again.
-	 */
-	const struct recstream *reuse;
 };
 
 struct scan_stats {
@@ -36,10 +30,13 @@ struct scan_stats {
 
 struct scan;
 
+/* Online CPUs: the default number of hashing threads. */
+unsigned scan_default_jobs(void);
+
 struct scan *scan_open(const struct scan_opts *o);	/* NULL + message; caller frees */
 int scan_next(struct scan *s, const struct record **out);	/* 1, 0 at end, -1 */
 void scan_free(struct scan *s);
-const struct scan_stats *scan_stats(const struct scan *s);
+const struct scan_stats *scan_stats(struct scan *s);
 
 /* The scan as a recstream (for diff_run). */
 struct recstream scan_stream(struct scan *s);

@@ -1,0 +1,169 @@
+/* cmd_baseline.c - imscan baseline: scan what the rules select, write the file. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imscan/baseline.h"
+#include "imscan/cmd.h"
+#include "imscan/error.h"
+#include "imscan/scan.h"
+
+static const char usage_text[] =
+	"usage: imscan baseline [-r PATH]... [-b FILE] [--root DIR] [--hash ALG]\n"
+	"                       [--jobs N] [--param NAME=VALUE]...\n"
+	"\n"
+	"Scan what the rules select and write the baseline file (atomically, mode 0600).\n"
+	"\n"
+	"  -r, --rules PATH      rule file or directory of *.json rules (repeatable);\n"
+	"                        default: the recommended rules of the installed library\n"
+	"  -b, --baseline FILE   baseline to write (default: $IMSCAN_BASELINE, else\n"
+	"                        /var/lib/imscan/baseline.imdb as root,\n"
+	"                        $XDG_STATE_HOME/imscan/baseline.imdb otherwise)\n"
+	"      --root DIR        scan DIR as if it were / (images, chroots)\n"
+	"      --hash ALG        content hash of STANDARD: sha256 (default), sha512,\n"
+	"                        blake2b, xxh128 (fast, not cryptographic)\n"
+	"  -j, --jobs N          hashing threads (default: online CPUs)\n"
+	"      --param NAME=VALUE  value for a rule's ${NAME} parameter (repeatable)\n"
+	"  -h, --help            this help\n";
+
+struct baseline_opts {
+	struct rule_opts rules;
+	const char *file;
+	const char *root;
+	enum attr_id hash;
+	unsigned jobs;
+};
+
+static int parse(int argc, char **argv, struct baseline_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "param", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	o->hash = ATTR_SHA256;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":r:b:j:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rule_opts_add_path(&o->rules, optarg); break;
+		case 'b': o->file = optarg; break;
+		case 'R': o->root = optarg; break;
+		case 'H':
+			if (cmd_parse_hash(optarg, &o->hash) < 0)
+				return cmd_usage_error("baseline", "%s", error_last());
+			break;
+		case 'j':
+			if (cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs) < 0)
+				return cmd_usage_error("baseline", "%s", error_last());
+			break;
+		case 'P':
+			if (rule_opts_add_param(&o->rules, optarg) < 0)
+				return cmd_usage_error("baseline", "%s", error_last());
+			break;
+		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
+		case ':': return cmd_usage_error("baseline", "option '%s' needs a value", argv[optind - 1]);
+		default: return cmd_usage_error("baseline", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("baseline", "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+/* Scans into an open writer; returns the number of records or -1. */
+static long long write_records(struct scan *sc, struct baseline_writer *w)
+{
+	const struct record *r;
+	long long n = 0;
+	int rc;
+
+	while ((rc = scan_next(sc, &r)) > 0) {
+		if (baseline_writer_add(w, r) < 0)
+			return -1;
+		n++;
+	}
+	return rc < 0 ? -1 : n;
+}
+
+static int run(struct baseline_opts *o, const char *root, const char *file)
+{
+	struct ruleset rs;
+	struct baseline_header h = { 0 };
+	struct scan_opts so = { 0 };
+	struct baseline_writer *w = NULL;
+	struct scan *sc = NULL;
+	int64_t t0 = cmd_clock();
+	long long n = -1;
+	int status = EXIT_TROUBLE;
+
+	ruleset_init(&rs, o->hash);
+	if (cmd_load_rules(&rs, &o->rules, root, true) < 0)
+		goto cleanup;
+	if (!rs.nrules) {
+		cmd_error("no rules to baseline with: give -r PATH, or see 'imscan rules recommend'");
+		goto cleanup_quiet;
+	}
+	h.created = cmd_now();
+	h.host = (char *)cmd_hostname();
+	h.root = (char *)root;
+	h.hash = o->hash;
+	h.tool = (char *)"imscan " IMSCAN_VERSION;
+	h.rules_json = ruleset_to_json(&rs);
+	so.root = root;
+	so.rules = &rs;
+	so.jobs = o->jobs;
+	if (!(sc = scan_open(&so)) || baseline_writer_open(&w, file, &h) < 0)
+		goto cleanup;
+	n = write_records(sc, w);
+	if (n < 0 || baseline_writer_commit(w, NULL) < 0) {
+		if (n < 0)
+			baseline_writer_abort(w);
+		w = NULL;
+		goto cleanup;
+	}
+	w = NULL;
+	fprintf(stderr, "imscan: baseline: %lld entries, %zu rules, written to %s in %.1fs\n",
+		n, rs.nrules, file, cmd_seconds_since(t0));
+	status = EXIT_SAME;
+	goto cleanup_quiet;
+cleanup:
+	cmd_error(NULL);
+cleanup_quiet:
+	if (w)
+		baseline_writer_abort(w);
+	scan_free(sc);
+	free(h.rules_json);
+	ruleset_release(&rs);
+	return status;
+}
+
+int cmd_baseline(int argc, char **argv)
+{
+	struct baseline_opts o = { 0 };
+	char *root = NULL, *file = NULL;
+	int status = parse(argc, argv, &o);
+
+	if (status >= 0)
+		goto cleanup;
+	status = EXIT_TROUBLE;
+	if (!(root = cmd_resolve_root(o.root)))
+		cmd_error(NULL);
+	else if (!(file = o.file ? strdup(o.file) : cmd_default_baseline()))
+		cmd_error(NULL);
+	else
+		status = run(&o, root, file);
+cleanup:
+	free(root);
+	free(file);
+	rule_opts_release(&o.rules);
+	return status;
+}

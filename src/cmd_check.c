@@ -1,0 +1,189 @@
+/* cmd_check.c - imscan check: scan again and report differences from the baseline. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imscan/baseline.h"
+#include "imscan/cmd.h"
+#include "imscan/diff.h"
+#include "imscan/error.h"
+#include "imscan/scan.h"
+
+static const char usage_text[] =
+	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
+	"                    [--jobs N] [-q]\n"
+	"\n"
+	"Scan again with the rules embedded in the baseline and print one event per\n"
+	"difference. Exit status: 0 no differences, 1 differences, 2 trouble.\n"
+	"\n"
+	"  -b, --baseline FILE   baseline to compare with (default as for 'baseline')\n"
+	"      --root DIR        scan DIR as if it were / (default: the baseline's root)\n"
+	"  -f, --format FMT      json (one object per line; default when stdout is not\n"
+	"                        a terminal) or text\n"
+	"  -u, --update          after reporting, replace the baseline with the current\n"
+	"                        state (atomically; the rules stay those of the baseline)\n"
+	"  -j, --jobs N          hashing threads (default: online CPUs)\n"
+	"  -q, --quiet           no summary line on stderr\n"
+	"  -h, --help            this help\n";
+
+struct check_opts {
+	const char *file;
+	const char *root;
+	enum sink_format format;
+	bool update;
+	bool quiet;
+	unsigned jobs;
+};
+
+static int parse(int argc, char **argv, struct check_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "update", no_argument, NULL, 'u' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	o->format = cmd_default_format();
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":b:f:uj:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->file = optarg; break;
+		case 'R': o->root = optarg; break;
+		case 'f':
+			if (cmd_parse_format(optarg, &o->format) < 0)
+				return cmd_usage_error("check", "%s", error_last());
+			break;
+		case 'u': o->update = true; break;
+		case 'j':
+			if (cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs) < 0)
+				return cmd_usage_error("check", "%s", error_last());
+			break;
+		case 'q': o->quiet = true; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
+		case ':': return cmd_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
+		default: return cmd_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+struct check_ctx {
+	struct sink *sink;
+	struct baseline_writer *update;
+};
+
+static int on_event(void *ctx, const struct event *ev)
+{
+	return sink_emit(((struct check_ctx *)ctx)->sink, ev);
+}
+
+static int on_record(void *ctx, const struct record *r)
+{
+	struct check_ctx *c = ctx;
+
+	return c->update ? baseline_writer_add(c->update, r) : 0;
+}
+
+static void summary(const struct sink_summary *s, const char *file, bool updated)
+{
+	fprintf(stderr, "imscan: check: %llu added, %llu removed, %llu modified, "
+		"%llu unreadable; %llu entries checked in %.1fs%s%s\n",
+		(unsigned long long)s->added, (unsigned long long)s->removed,
+		(unsigned long long)s->modified, (unsigned long long)s->unreadable,
+		(unsigned long long)s->entries, s->seconds,
+		updated ? "; baseline updated: " : "", updated ? file : "");
+}
+
+static int run(const struct check_opts *o, const char *file)
+{
+	struct baseline_reader *br = NULL;
+	struct baseline_header h = { 0 };
+	struct ruleset rs;
+	struct scan_opts so = { 0 };
+	struct scan *sc = NULL;
+	struct check_ctx ctx = { 0 };
+	struct diff_opts d = { 0 };
+	struct sink_summary sum = { 0 };
+	struct recstream olds, news;
+	char *root = NULL;
+	int64_t t0 = cmd_clock();
+	int status = EXIT_TROUBLE;
+
+	ruleset_init(&rs, ATTR_SHA256);
+	if (baseline_reader_open(&br, file, NULL, &h) < 0)
+		goto fail;
+	rs.hash = h.hash;
+	if (ruleset_load_json(&rs, h.rules_json, strlen(h.rules_json), "baseline rules") < 0 ||
+	    !(root = cmd_resolve_root(o->root ? o->root : h.root)))
+		goto fail;
+	so.root = root;
+	so.rules = &rs;
+	so.jobs = o->jobs;
+	if (!(sc = scan_open(&so)))
+		goto fail;
+	if (o->update) {
+		free(h.host);
+		h.host = strdup(cmd_hostname());
+		h.created = cmd_now();
+		if (baseline_writer_open(&ctx.update, file, &h) < 0)
+			goto fail;
+	}
+	ctx.sink = sink_new(o->format, stdout);
+	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
+	olds = baseline_reader_stream(br);
+	news = scan_stream(sc);
+	if (diff_run(&d, &olds, &news, &sum) < 0)
+		goto fail;
+	if (ctx.update) {
+		int rc = baseline_writer_commit(ctx.update, NULL);
+
+		ctx.update = NULL;
+		if (rc < 0)
+			goto fail;
+	}
+	sum.seconds = cmd_seconds_since(t0);
+	if (!o->quiet)
+		summary(&sum, file, o->update);
+	status = sum.added + sum.removed + sum.modified + sum.renamed + sum.unreadable ?
+		 EXIT_DIFF : EXIT_SAME;
+	goto cleanup;
+fail:
+	cmd_error(NULL);
+cleanup:
+	if (ctx.update)
+		baseline_writer_abort(ctx.update);
+	sink_free(ctx.sink);
+	scan_free(sc);
+	if (br)
+		baseline_reader_close(br);
+	baseline_header_release(&h);
+	ruleset_release(&rs);
+	free(root);
+	return status;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_opts o = { 0 };
+	char *file;
+	int status = parse(argc, argv, &o);
+
+	if (status >= 0)
+		return status;
+	file = o.file ? strdup(o.file) : cmd_default_baseline();
+	if (!file)
+		return cmd_error(NULL);
+	status = run(&o, file);
+	free(file);
+	return status;
+}

@@ -1,0 +1,201 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imscan/error.h"
+#include "imscan/pool.h"
+#include "imscan/probe_file.h"
+#include "imscan/xalloc.h"
+
+/* Large reads: fewer syscalls, and readahead does the rest. */
+#define POOL_BUFSIZE (1u << 20)
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+
+struct pool {
+	struct pool_slot *slots;
+	int *state;
+	size_t depth;
+	size_t head, tail;	/* head: oldest in flight; tail: next to reserve */
+	size_t inflight;
+	unsigned nthreads;
+	pthread_t *threads;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	int stop;
+	unsigned char *inline_buf;
+	uint64_t bytes;
+};
+
+static void hash_slot(struct pool *p, struct pool_slot *s, unsigned char *buf)
+{
+	probe_file_content(s->fd, &s->want, &s->rec, buf, POOL_BUFSIZE);
+	s->fd = -1;
+	if (record_has(&s->rec, ATTR_SIZE))
+		__atomic_add_fetch(&p->bytes, (uint64_t)record_int(&s->rec, ATTR_SIZE),
+				   __ATOMIC_RELAXED);
+}
+
+/* Finds a queued slot, oldest first; caller holds the lock. */
+static struct pool_slot *take_job(struct pool *p, size_t *idx)
+{
+	for (size_t k = 0; k < p->inflight; k++) {
+		size_t i = (p->head + k) % p->depth;
+
+		if (p->state[i] == SLOT_QUEUED) {
+			p->state[i] = SLOT_BUSY;
+			*idx = i;
+			return &p->slots[i];
+		}
+	}
+	return NULL;
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	unsigned char *buf = xmalloc(POOL_BUFSIZE);
+	struct pool_slot *s;
+	size_t i;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && !(s = take_job(p, &i)))
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		hash_slot(p, s, buf);
+		pthread_mutex_lock(&p->mu);
+		p->state[i] = SLOT_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(buf);
+	error_thread_release();
+	return NULL;
+}
+
+struct pool *pool_new(unsigned jobs, size_t depth)
+{
+	struct pool *p = xcalloc(1, sizeof(*p));
+
+	p->depth = depth ? depth : 1;
+	p->slots = xcalloc(p->depth, sizeof(*p->slots));
+	p->state = xcalloc(p->depth, sizeof(*p->state));
+	for (size_t i = 0; i < p->depth; i++) {
+		record_init(&p->slots[i].rec);
+		p->slots[i].fd = -1;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (jobs <= 1) {
+		p->inline_buf = xmalloc(POOL_BUFSIZE);
+		return p;
+	}
+	p->threads = xcalloc(jobs, sizeof(*p->threads));
+	for (; p->nthreads < jobs; p->nthreads++) {
+		int rc = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
+
+		if (rc) {
+			error("cannot start hashing thread: %s", strerror(rc));
+			pool_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+void pool_free(struct pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	for (size_t i = 0; i < p->depth; i++) {
+		if (p->slots[i].fd >= 0)
+			close(p->slots[i].fd);
+		record_release(&p->slots[i].rec);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	free(p->threads);
+	free(p->slots);
+	free(p->state);
+	free(p->inline_buf);
+	free(p);
+}
+
+struct pool_slot *pool_reserve(struct pool *p)
+{
+	struct pool_slot *s;
+
+	if (p->inflight == p->depth)
+		return NULL;
+	s = &p->slots[p->tail];
+	record_reset(&s->rec);
+	s->fd = -1;
+	s->want = ATTRSET_EMPTY;
+	p->state[p->tail] = SLOT_FILLING;
+	return s;
+}
+
+void pool_submit(struct pool *p)
+{
+	size_t i = p->tail;
+	struct pool_slot *s = &p->slots[i];
+
+	p->tail = (p->tail + 1) % p->depth;
+	if (s->fd < 0 || !p->nthreads) {
+		if (s->fd >= 0)
+			hash_slot(p, s, p->inline_buf);
+		pthread_mutex_lock(&p->mu);
+		p->state[i] = SLOT_DONE;
+		p->inflight++;
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->state[i] = SLOT_QUEUED;
+	p->inflight++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+struct pool_slot *pool_head(struct pool *p)
+{
+	struct pool_slot *s;
+
+	pthread_mutex_lock(&p->mu);
+	if (!p->inflight) {
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
+	while (p->state[p->head] != SLOT_DONE)
+		pthread_cond_wait(&p->done, &p->mu);
+	s = &p->slots[p->head];
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+void pool_release_head(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->state[p->head] = SLOT_FREE;
+	p->head = (p->head + 1) % p->depth;
+	p->inflight--;
+	pthread_mutex_unlock(&p->mu);
+}
+
+uint64_t pool_bytes(const struct pool *p)
+{
+	return __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,283 @@
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imscan/error.h"
+#include "imscan/pool.h"
+#include "imscan/probe_file.h"
+#include "imscan/scan.h"
+#include "imscan/walk.h"
+#include "imscan/xalloc.h"
+
+/* Slots in flight: enough to keep every worker busy past one large file,
+ * few enough to stay far below the default limit of 1024 descriptors. */
+#define SCAN_DEPTH 256
+
+/* Entities still interested in the entries below one directory level. */
+struct active {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+struct scan {
+	const struct ruleset *rules;
+	struct walk *walk;
+	struct probe *probe;
+	struct pool *pool;
+	struct active *levels;	/* levels[d]: entities active below the dir at depth d */
+	size_t nlevels;
+	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
+	int have_head;
+	int walk_done;
+	struct scan_stats stats;
+};
+
+static void active_push(struct active *a, uint32_t e)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 8;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = e;
+}
+
+static struct active *level(struct scan *s, size_t d)
+{
+	if (d >= s->nlevels) {
+		size_t n = s->nlevels ? s->nlevels : 16;
+
+		while (n <= d)
+			n *= 2;
+		s->levels = xreallocarray(s->levels, n, sizeof(*s->levels));
+		memset(s->levels + s->nlevels, 0, (n - s->nlevels) * sizeof(*s->levels));
+		s->nlevels = n;
+	}
+	return &s->levels[d];
+}
+
+/* path relative to base, or NULL if path is not base or below it */
+static const char *relative(const char *base, const char *path, size_t len, size_t *rlen)
+{
+	size_t blen = strlen(base);
+
+	if (blen == 1) {	/* "/" */
+		*rlen = len - 1;
+		return path + 1;
+	}
+	if (len < blen || memcmp(path, base, blen) || (len > blen && path[blen] != '/'))
+		return NULL;
+	if (len == blen) {
+		*rlen = 0;
+		return path + len;
+	}
+	*rlen = len - blen - 1;
+	return path + blen + 1;
+}
+
+/* Executables and scripts, for entities with executables_only. */
+static int is_executable(const struct walk_entry *e)
+{
+	int fd, r;
+
+	if ((e->stx.stx_mode & S_IFMT) != S_IFREG)
+		return 0;
+	if (e->stx.stx_mode & 0111)
+		return 1;
+	fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = probe_is_script(fd);
+	close(fd);
+	return r;
+}
+
+static void consider(struct scan *s, const struct entity *en, const struct walk_entry *e,
+		     int is_dir, struct active *below, struct record *rec, struct attrset *want)
+{
+	size_t rlen;
+	const char *rel = relative(en->base, e->path, e->pathlen, &rlen);
+	int m;
+
+	(void)s;
+	if (!rel)
+		return;
+	m = entity_match(en, rel, rlen, is_dir);
+	if (is_dir && (m & RULES_DESCEND))
+		active_push(below, en->index);
+	if (!(m & RULES_SELECT))
+		return;
+	if (en->executables_only && !is_executable(e))
+		return;
+	record_add_entity(rec, en->index);
+	attrset_or(want, &en->attrs);
+}
+
+/*
+ * Matches one walk entry against the entities active at its parent and
+ * those based at it; fills the slot's entity list and wanted attributes.
+ */
+static void select_entry(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
+{
+	const struct ruleset *rs = s->rules;
+	int is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
+	struct active *below = level(s, e->depth);
+	const struct active *parent = e->depth ? level(s, e->depth - 1) : NULL;
+
+	below->n = 0;
+	if (parent)
+		for (size_t i = 0; i < parent->n; i++)
+			consider(s, rs->ents[parent->v[i]], e, is_dir, below, &slot->rec, &slot->want);
+	for (size_t i = 0; i < rs->nents; i++) {
+		const struct entity *en = rs->ents[i];
+
+		if (s->baselen[i] == e->pathlen && !memcmp(en->base, e->path, e->pathlen))
+			consider(s, en, e, is_dir, below, &slot->rec, &slot->want);
+	}
+}
+
+/* Walks until one entry is selected into a slot; 1, 0 at the end, -1. */
+static int fill_one(struct scan *s, struct pool_slot *slot)
+{
+	const struct walk_entry *e;
+	int r, is_dir, wanted_below;
+
+	for (;;) {
+		record_reset(&slot->rec);
+		slot->want = ATTRSET_EMPTY;
+		r = walk_next(s->walk, &e);
+		if (r <= 0)
+			return r;
+		select_entry(s, e, slot);
+		is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
+		wanted_below = is_dir && level(s, e->depth)->n;
+		if (is_dir && !wanted_below)
+			walk_prune(s->walk);
+		if (slot->rec.nents)
+			break;
+		/*
+		 * A directory we only pass through but cannot read still
+		 * matters: without it, check would report everything the
+		 * baseline has below it as removed.
+		 */
+		if (wanted_below && e->err) {
+			record_set_key(&slot->rec, KIND_FILE, e->path, e->pathlen);
+			record_set_int(&slot->rec, ATTR_TYPE, FT_DIR);
+			record_set_str(&slot->rec, ATTR_ERROR, strerror(e->err));
+			return 1;
+		}
+	}
+	record_set_key(&slot->rec, KIND_FILE, e->path, e->pathlen);
+	if (probe_file_meta(s->probe, e, walk_entry_fd(s->walk), &slot->want, &slot->rec,
+			    &slot->fd) < 0)
+		return -1;
+	return 1;
+}
+
+struct scan *scan_open(const struct scan_opts *o)
+{
+	const struct ruleset *rs = o->rules;
+	struct scan *s = xcalloc(1, sizeof(*s));
+	const char **bases = xcalloc(rs->nents + 1, sizeof(*bases));
+	struct attrset all = ruleset_attrs(rs, KIND_FILE);
+	size_t nb = 0;
+
+	s->rules = rs;
+	s->baselen = xcalloc(rs->nents + 1, sizeof(*s->baselen));
+	for (size_t i = 0; i < rs->nents; i++) {
+		s->baselen[i] = SIZE_MAX;
+		if (rs->ents[i]->type != KIND_FILE)
+			continue;
+		bases[nb++] = rs->ents[i]->base;
+		s->baselen[i] = strlen(rs->ents[i]->base);
+	}
+	s->probe = probe_new(o->root);
+	s->walk = walk_open(o->root, bases, nb, probe_statx_mask(&all));
+	free(bases);
+	if (!s->walk)
+		goto fail;
+	s->pool = pool_new(o->jobs ? o->jobs : scan_default_jobs(), SCAN_DEPTH);
+	if (!s->pool)
+		goto fail;
+	return s;
+fail:
+	scan_free(s);
+	return NULL;
+}
+
+unsigned scan_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Fills free slots until the ring is full or the walk ends. */
+static int fill(struct scan *s)
+{
+	struct pool_slot *slot;
+	int r;
+
+	while (!s->walk_done && (slot = pool_reserve(s->pool))) {
+		r = fill_one(s, slot);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			s->walk_done = 1;
+			break;
+		}
+		pool_submit(s->pool);
+	}
+	return 0;
+}
+
+int scan_next(struct scan *s, const struct record **out)
+{
+	struct pool_slot *head;
+
+	if (s->have_head) {
+		pool_release_head(s->pool);
+		s->have_head = 0;
+	}
+	if (fill(s) < 0)
+		return -1;
+	head = pool_head(s->pool);
+	if (!head)
+		return 0;
+	s->have_head = 1;
+	s->stats.entries++;
+	if (record_has(&head->rec, ATTR_ERROR))
+		s->stats.errors++;
+	*out = &head->rec;
+	return 1;
+}
+
+void scan_free(struct scan *s)
+{
+	if (!s)
+		return;
+	pool_free(s->pool);
+	walk_free(s->walk);
+	probe_free(s->probe);
+	for (size_t i = 0; i < s->nlevels; i++)
+		free(s->levels[i].v);
+	free(s->levels);
+	free(s->baselen);
+	free(s);
+}
+
+const struct scan_stats *scan_stats(struct scan *s)
+{
+	s->stats.bytes_hashed = s->pool ? pool_bytes(s->pool) : 0;
+	return &s->stats;
+}
+
+static int stream_next(void *self, const struct record **out)
+{
+	return scan_next(self, out);
+}
+
+struct recstream scan_stream(struct scan *s)
+{
+	return (struct recstream){ stream_next, s };
+}

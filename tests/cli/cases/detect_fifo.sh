@@ -1,0 +1,7 @@
+# A FIFO in a monitored directory is recorded, never opened: no hang.
+. "$TESTS_CLI/lib.sh"
+mktree; mkfifo root/data/pipe; data_rule; base
+chk
+imscan show b.imdb | jq -c 'select(.key == "/data/pipe") | [.type, .size, .sha256]'
+rm root/data/pipe; mkfifo -m 0600 root/data/pipe
+chk

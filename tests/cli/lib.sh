@@ -1,0 +1,57 @@
+# Helpers for CLI cases; each case starts with: . "$TESTS_CLI/lib.sh"
+set -u
+REPO=$(cd "$TESTS_CLI/../.." && pwd)
+RULES="$REPO/rules"
+
+imscan() {
+	# shellcheck disable=SC2086
+	$IMSCAN_WRAP "$IMSCAN" "$@"
+}
+
+# Events without the fields that change from run to run.
+events() {
+	jq -c 'del(.time, .host)'
+}
+
+# Only action, key and changed: the shape of what was detected.
+brief() {
+	jq -c '[.action, .key, (.changed // empty)]'
+}
+
+# Skips the case (exit 77) with a reason unless running as root.
+need_root() {
+	[ "$(id -u)" = 0 ] || { echo "needs root: $*" >&2; exit 77; }
+}
+
+# A rule for everything below /data of the test root.
+data_rule() {
+	cat > rule.json <<RULE
+{"id": "9000001", "name": "test data", "severity": "high",
+ "entities": [{"type": "file", "base": "/data", "exclude": ["*.tmp", "skip/"],
+   "attributes": ["STANDARD" ${1:+, $1}]}]}
+RULE
+}
+
+# A small tree: root/data with files, a dir, a symlink.
+mktree() {
+	mkdir -p root/data/sub root/etc
+	printf 'hello\n' > root/data/a.txt
+	printf 'bee\n' > root/data/b.txt
+	printf 'inner\n' > root/data/sub/c.txt
+	ln -s a.txt root/data/link
+	printf '127.0.0.1 localhost\n' > root/etc/hosts
+	touch -d '2026-01-01 00:00:00' root/data/a.txt root/data/b.txt root/data/sub/c.txt
+}
+
+# Baseline of root/ with rule.json into b.imdb; prints the exit status.
+base() {
+	imscan baseline -r rule.json --root root -b b.imdb "$@" 2>base.err
+	echo "baseline: $?"
+}
+
+# Check against b.imdb; prints the exit status, then each event in brief.
+chk() {
+	imscan check -b b.imdb -q "$@" > ev.json
+	echo "check: $?"
+	brief < ev.json
+}

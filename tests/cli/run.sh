@@ -1,0 +1,70 @@
+#!/bin/sh
+# CLI test runner. Each tests/cli/cases/NAME.sh runs in its own scratch
+# directory with $IMSCAN (the binary, prefixed by $IMSCAN_WRAP, e.g.
+# "valgrind -q") and lib.sh's helpers. Its exit status, stdout and stderr
+# are compared with NAME.exit (default 0), NAME.out and NAME.err when those
+# exist. A case exits 77 to be skipped; its last stderr line says why.
+#   IMSCAN_REGEN=1 sh tests/cli/run.sh [NAME...]   rewrite the expectations
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${IMSCAN:?set IMSCAN to the imscan binary}"
+export IMSCAN TESTS_CLI="$here" IMSCAN_WRAP="${IMSCAN_WRAP:-}"
+# Events and summaries must not depend on the caller's environment.
+unset IMSCAN_BASELINE IMSCAN_RULES XDG_STATE_HOME
+export LC_ALL=C TZ=UTC
+
+pass=0 fail=0 skip=0
+if [ $# -gt 0 ]; then
+	cases=$(for n in "$@"; do echo "$here/cases/$n.sh"; done)
+else
+	cases=$(ls "$here"/cases/*.sh)
+fi
+tmproot=$(mktemp -d "${TMPDIR:-/tmp}/imscan-cli.XXXXXX")
+trap 'rm -rf "$tmproot"' EXIT
+
+for c in $cases; do
+	name=$(basename "$c" .sh)
+	dir="$tmproot/$name"
+	mkdir -p "$dir"
+	( cd "$dir" && HOME="$dir" timeout 300 sh "$c" >"$dir/.out" 2>"$dir/.err" )
+	rc=$?
+	if [ "$rc" = 77 ]; then
+		skip=$((skip + 1))
+		echo "skip $name: $(tail -n 1 "$dir/.err")"
+		continue
+	fi
+	want_rc=0
+	[ -f "$here/cases/$name.exit" ] && want_rc=$(cat "$here/cases/$name.exit")
+	if [ "${IMSCAN_REGEN:-}" = 1 ]; then
+		[ "$rc" = 0 ] && rm -f "$here/cases/$name.exit" || echo "$rc" > "$here/cases/$name.exit"
+		cp "$dir/.out" "$here/cases/$name.out"
+		cp "$dir/.err" "$here/cases/$name.err"
+		[ -s "$here/cases/$name.out" ] || rm -f "$here/cases/$name.out"
+		[ -s "$here/cases/$name.err" ] || rm -f "$here/cases/$name.err"
+		echo "regen $name (exit $rc)"
+		pass=$((pass + 1))
+		continue
+	fi
+	ok=1
+	if [ "$rc" != "$want_rc" ]; then
+		echo "FAIL $name: exit status $rc, expected $want_rc"
+		ok=0
+	fi
+	for s in out err; do
+		exp="$here/cases/$name.$s"
+		[ -f "$exp" ] || exp=/dev/null
+		if ! cmp -s "$exp" "$dir/.$s"; then
+			echo "FAIL $name: std$s differs:"
+			diff -u "$exp" "$dir/.$s" | head -n 40
+			ok=0
+		fi
+	done
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+	fi
+done
+echo "cli: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
