@@ -10,9 +10,14 @@
  *    '?' one byte except '/', "[...]" one byte of a set ("[a-z]", "[!0-9]"
  *    or "[^0-9]" negated, "[]x]" a literal ']'), '\' quotes the next byte;
  *  - "**" as a whole path section matches any number (zero included) of
- *    sections: "**" is everything, "a/**" everything below a, "**" "/x"
- *    any x at any depth, "a/**" "/b" b at any depth below a.
- * Matching is bytewise; names may hold any byte but NUL.
+ *    sections: "**" is everything, "a/" "**" everything below a (not a
+ *    itself, as in .gitignore), "**" "/x" any x at any depth, "a/" "**" "/b"
+ *    b at any depth below a (a/b included);
+ *  - "\/" is just '/', and repeated '/' count as one.
+ * A pattern matches the one path it is given, not what is below it: the
+ * caller decides what a matching directory means for its contents.
+ * Matching is bytewise; names may hold any byte but NUL. It takes time
+ * bounded by len(pattern) * len(path), whatever the pattern.
  */
 #ifndef IMSCAN_PATTERN_H
 #define IMSCAN_PATTERN_H
@@ -24,8 +29,12 @@ struct pattern;
 
 /*
  * Compiles text. On error returns -1 with a message naming the problem
- * without the pattern itself ("unterminated '['", "empty pattern",
- * "'**' must be a whole path section"); the caller adds which pattern.
+ * without the pattern itself; the caller adds which pattern. The messages:
+ *   empty pattern                        ("", "/", "//")
+ *   unterminated '['                     ("a[bc", "[]", "[!]")
+ *   '**' must be a whole path section    ("a**", "a/" "**b", "***")
+ *   trailing backslash                   ("a\")
+ *   '[:class:]' names are not supported  ("[[:alpha:]]")
  * Caller frees *out with pattern_free().
  */
 int pattern_compile(const char *text, struct pattern **out);

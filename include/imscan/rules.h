@@ -11,6 +11,16 @@
  * carry the indexes of the entities that selected them, baselines store
  * them, and a baseline embeds the rules (ruleset_to_json) so that check
  * rebuilds exactly the same indexes with ruleset_load_json().
+ *
+ * Error messages, exactly (origin is the file name, or what the caller
+ * passed to ruleset_load_json()):
+ *   <origin>: invalid JSON near line <L>
+ *   <origin>: rule <id>: field "<name>": <reason>
+ *   <origin>: rule <id>: entities[<i>]: field "<name>": <reason>
+ *   <origin>: rule #<n>: field "id": <reason>   (id missing or invalid; n
+ *                                               counts rules from 1)
+ *   <origin>: rule <id>: duplicate id (first defined in <other origin>)
+ * Control characters and invalid UTF-8 in them are escaped (escape.h).
  */
 #ifndef IMSCAN_RULES_H
 #define IMSCAN_RULES_H
@@ -29,7 +39,8 @@ const char *severity_name(enum severity s);
 
 struct entity {
 	enum kind type;
-	char *base;		/* files: absolute, normalised ("/etc", "/"), no trailing '/' */
+	char *base;		/* files: absolute, normalised ("/etc", "/"), no trailing '/';
+				 * NULL for other kinds */
 	struct pattern **include;	/* empty means everything ("**") */
 	size_t ninclude;
 	struct pattern **exclude;
@@ -41,7 +52,7 @@ struct entity {
 };
 
 struct rule {
-	char *id, *name, *description;
+	char *id, *name, *description;	/* description: "" if none */
 	char *origin;		/* file it came from, or "baseline" */
 	enum severity severity;
 	bool realtime;
@@ -49,9 +60,18 @@ struct rule {
 	size_t ntags;
 	struct entity *entities;
 	size_t nentities;
-	char *json;		/* the rule object as loaded (params substituted) */
+	/*
+	 * The rule object as loaded, compact, with params substituted in its
+	 * entities (a literal "${" there is written "$${", so loading it again
+	 * gives the same strings).
+	 */
+	char *json;
 	bool recommended;	/* its "recommend" condition held (ruleset_recommend) */
 	char *recommend_json;	/* the "recommend" object, or NULL */
+};
+
+struct rule_param {
+	char *name, *value;
 };
 
 struct ruleset {
@@ -60,6 +80,8 @@ struct ruleset {
 	struct entity **ents;	/* all entities, in rule then entity order */
 	size_t nents;
 	enum attr_id hash;	/* the content hash STANDARD stands for */
+	struct rule_param *params;	/* ruleset_set_param() */
+	size_t nparams;
 };
 
 /* hash: what STANDARD's content hash is (ATTR_SHA256 by default). */
@@ -68,15 +90,27 @@ void ruleset_release(struct ruleset *rs);
 
 /*
  * Loads a rule file, or every "*.json" file of a directory in name order
- * (not recursive). Appends to rs. Rules whose required params are unset are
- * skipped with a warning() that says which param and how to set it.
+ * (not recursive; names starting with '.' are left out). Appends to rs.
+ * Rules whose required params are unset are skipped with a warning() that
+ * says which param and how to set it:
+ *   rule 1009999: skipped: param "web_root" is not set (set it with --param web_root=VALUE)
+ * Files over 16 MiB, a missing path and a directory without rule files are
+ * errors. Each file loads whole or not at all, but on error the files of a
+ * directory before the bad one stay loaded.
  */
 int ruleset_load_path(struct ruleset *rs, const char *path);
 
-/* Loads rules from JSON text: one rule object or an array of them. */
+/*
+ * Loads rules from JSON text: one rule object or an array of them. All or
+ * nothing: on error rs is unchanged.
+ */
 int ruleset_load_json(struct ruleset *rs, const char *text, size_t len, const char *origin);
 
-/* Parameter values for ${name} in rules; set before loading. */
+/*
+ * Parameter values for ${name} in rules; set before loading. name is
+ * letters, digits and '_', not starting with a digit; setting it again
+ * replaces the value.
+ */
 int ruleset_set_param(struct ruleset *rs, const char *name, const char *value);
 
 /* The rule with that id, or NULL. */
@@ -84,7 +118,8 @@ const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 
 /*
  * Evaluates each rule's "recommend" condition against root (a directory
- * used as "/") and sets rule.recommended. A rule without one is recommended.
+ * used as "/"; NULL is "/") and sets rule.recommended. A rule without one
+ * is recommended. path_exists uses lstat(2) of root + path.
  */
 void ruleset_recommend(struct ruleset *rs, const char *root);
 
@@ -102,8 +137,12 @@ struct attrset ruleset_attrs(const struct ruleset *rs, enum kind k);
  * without leading '/' ("" for the base itself).
  *  RULES_SELECT:  the entry is selected by e (included, not excluded);
  *  RULES_DESCEND: for a directory, e may select something below it (not
- *                 excluded; an excluded directory is not descended).
- * The base itself is always selected.
+ *                 excluded; an excluded directory is not descended, nor
+ *                 is one below which no include pattern can match, per
+ *                 pattern_may_match_below()).
+ * The base itself is always RULES_SELECT | RULES_DESCEND. Include patterns
+ * select the entries they match, not their contents ("dir/" "**" does that);
+ * an exclude that matches a directory cuts off its whole subtree.
  */
 #define RULES_SELECT	0x1
 #define RULES_DESCEND	0x2
