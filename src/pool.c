@@ -57,8 +57,8 @@ static void *worker(void *arg)
 {
 	struct pool *p = arg;
 	unsigned char *buf = xmalloc(POOL_BUFSIZE);
-	struct pool_slot *s;
-	size_t i;
+	struct pool_slot *s = NULL;
+	size_t i = 0;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {

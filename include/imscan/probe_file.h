@@ -9,7 +9,16 @@
  * Never opens a FIFO, socket or device; regular files are opened with
  * O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOCTTY (O_NOATIME where permitted) and
  * the descriptor's own fstat is the truth: a file swapped for a symlink or
- * FIFO between readdir and open is recorded as what it now is.
+ * FIFO between readdir and open is recorded as what it now is (a FIFO so
+ * swapped in is opened without blocking and never read). Extended
+ * attributes of other types are read by path (l*xattr) through
+ * /proc/self/fd/<parent>, not followed; without /proc they are left out.
+ *
+ * Text forms: acl is getfacl's short form with numeric ids, access entries
+ * then "default:" ones ("user::rw-,user:1000:r--,group::r--,mask::r--,
+ * other::r--"); caps is getcap -n's ("cap_net_raw=ep", v3 adds
+ * " [rootid=N]"), over the 41 capabilities known today whatever the
+ * running kernel knows; selinux is the label without its NUL.
  */
 #ifndef IMSCAN_PROBE_FILE_H
 #define IMSCAN_PROBE_FILE_H
@@ -31,22 +40,30 @@ unsigned probe_statx_mask(const struct attrset *want);
 /*
  * Fills rec (already reset; key set by the caller) with the attributes of
  * e that are in want and apply to its type (attr_for_type). dirfd_self: the
- * entry's own descriptor if it is an open directory, else -1.
+ * entry's own descriptor if it is an open directory (walk_entry_fd()),
+ * else -1. A regular file is opened only if want asks for something that
+ * needs it (hashes, xattrs, acl, caps, selinux, flags); pure stat
+ * attributes come from e->stx.
  * For a regular file with a content hash in want, *fdp gets an open
  * descriptor to pass to probe_file_content(); otherwise *fdp = -1.
- * Trouble with one entry (EACCES, EIO) is recorded in ATTR_ERROR and the
+ * Trouble with one entry (EACCES, EIO, e->err) is recorded in ATTR_ERROR as
+ * strerror() text, with whatever attributes could still be read, and the
  * function still returns 0; -1 only for conditions that stop the scan.
+ * Not thread-safe: one probe per walker thread.
  */
 int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 		    const struct attrset *want, struct record *rec, int *fdp);
 
 /*
  * Reads fd to its end, sets each wanted hash attribute in rec, closes fd.
- * buf/bufsize: a scratch read buffer owned by the calling thread.
- * If the file changes while being read (size or mtime moves), it is read
- * again, up to 3 times; if it never holds still, ATTR_ERROR is set to
- * "file changed while being hashed" and no hash is recorded.
- * Read errors go to ATTR_ERROR. Returns 0.
+ * buf/bufsize: a scratch read buffer owned by the calling thread. Holes
+ * of sparse files are hashed as zeros without being read.
+ * If the file changes while being read (size, mtime or ctime moves), it is
+ * read again, up to 3 times; if it never holds still, ATTR_ERROR is set to
+ * "file changed while being hashed" and no hash is recorded. When a hash
+ * is recorded, size, mtime and ctime already in rec are updated to the
+ * values that go with it. Read errors go to ATTR_ERROR. Returns 0.
+ * Thread-safe (for different records).
  */
 int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 		       unsigned char *buf, size_t bufsize);

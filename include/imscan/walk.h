@@ -12,10 +12,23 @@
  * root (openat2 RESOLVE_IN_ROOT): "--root /img" never escapes /img.
  * At most WALK_MAX_FDS directory descriptors stay open, whatever the depth;
  * a directory re-opened later is checked to be the same (dev, inode).
- * Entries that vanish mid-walk are skipped quietly. Pseudo file systems
- * (proc, sysfs, devtmpfs, devpts, cgroup, ...) met while walking are yielded
- * but not descended, nor are /proc, /sys, /dev and /run of the root; a
- * base inside them is walked.
+ * Entries that vanish mid-walk are skipped quietly; a directory found
+ * replaced (by another directory, a symlink, ...) when it is opened or
+ * re-opened gets a warning() and is not descended further.
+ * Pseudo file systems (proc, sysfs, devpts, cgroup, ...; devtmpfs looks like
+ * tmpfs and is caught by the /dev rule) met while walking are yielded but
+ * not descended, nor are /proc, /sys, /dev and /run of the root, nor
+ * automount points; a base itself is always descended.
+ *
+ * Nested bases (/etc and /etc/ssh): when the walk of the outer base
+ * reaches the inner one through real directories, it is yielded once, as
+ * part of that walk, with is_base set (and walk_prune() on it is obeyed).
+ * When the outer walk does not get there (the caller pruned a directory
+ * above it, a pseudo file system or /proc stopped the descent, or a
+ * component on the way is a symlink), the inner base is walked on its own,
+ * resolved inside root like any base, where its key belongs in the stream;
+ * the directories between are not yielded. Bases are compared lexically
+ * after removing "//", "." and ".." (which cannot climb above "/").
  */
 #ifndef IMSCAN_WALK_H
 #define IMSCAN_WALK_H
@@ -31,12 +44,15 @@ struct walk_entry {
 	size_t pathlen;
 	const char *name;	/* last component ("/" for the root itself) */
 	size_t namelen;
-	int dirfd;		/* open parent directory; valid until the next walk_next */
+	int dirfd;		/* open parent directory; valid until the next walk_next.
+				   For the root itself: the root (use walk_entry_fd()).
+				   -1 for a base whose parent could not be opened (err set) */
 	struct statx stx;	/* statx(dirfd, name, AT_SYMLINK_NOFOLLOW) */
 	int err;		/* 0, or errno: stat failed, or for a directory:
 				   it could not be opened or read (not descended) */
-	unsigned depth;		/* 0 for a base */
-	int is_base;		/* this entry is one of the bases */
+	unsigned depth;		/* 0 for a base walked on its own; below it, 1, 2, ... */
+	int is_base;		/* this entry is one of the bases (a nested base
+				   reached by the outer walk keeps the outer depth) */
 };
 
 struct walk;
@@ -44,8 +60,9 @@ struct walk;
 /*
  * root: directory used as "/" (NULL or "/" for the live system).
  * bases: absolute paths inside root; any order, duplicates allowed.
- * statx_mask: STATX_* fields wanted (type and mode are always asked).
- * Returns NULL with a message if root cannot be opened. Caller frees.
+ * statx_mask: STATX_* fields wanted (type, mode and inode are always asked).
+ * Returns NULL with a message if root cannot be opened or a base is not
+ * absolute. Caller frees.
  */
 struct walk *walk_open(const char *root, const char *const *bases, size_t nbases,
 		       unsigned statx_mask);
@@ -53,8 +70,11 @@ void walk_free(struct walk *w);
 
 /*
  * Returns 1 with *out (borrowed, valid until the next call), 0 at the end,
- * -1 on a fatal error (message left). A base that does not exist is skipped
- * (no entry); one that cannot be examined is yielded with err set.
+ * -1 on a fatal error (message left; the only one is a kernel without
+ * openat2). A base that does not exist is skipped (no entry); one that
+ * cannot be examined is yielded with err set.
+ * A directory is opened (and listed) when it is yielded, so err already
+ * says whether it can be descended.
  */
 int walk_next(struct walk *w, const struct walk_entry **out);
 

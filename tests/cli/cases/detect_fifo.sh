@@ -3,5 +3,5 @@
 mktree; mkfifo root/data/pipe; data_rule; base
 chk
 imscan show b.imdb | jq -c 'select(.key == "/data/pipe") | [.type, .size, .sha256]'
-rm root/data/pipe; mkfifo -m 0600 root/data/pipe
+mkfifo -m 0600 root/data/pipe2; mv root/data/pipe2 root/data/pipe
 chk

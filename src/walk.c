@@ -1,0 +1,721 @@
+/*
+ * walk.c - sorted, iterative, race-safe traversal of file trees.
+ *
+ * The walk is a stack of frames, one per directory being listed. A frame
+ * holds its directory's whole listing, read with getdents64 when the
+ * directory is yielded and sorted bytewise, so the walk comes out in
+ * key_cmp() order and memory grows with the largest directory and the
+ * depth, never with the size of the tree.
+ *
+ * Every lookup is relative to the frame's descriptor. To stay within
+ * WALK_MAX_FDS, the descriptors of frames below the top are closed when
+ * needed and re-opened by name, from the nearest open ancestor, when the
+ * walk climbs back to them; a re-opened directory must be the same
+ * (dev, inode) as the one listed, or the rest of it is skipped.
+ *
+ * Bases are walked in key order. A base inside another is not walked
+ * again when the outer walk reaches it through real directories. When the
+ * outer walk does not get there (the caller pruned a directory above it,
+ * a pseudo file system or /proc stopped the descent, or a component on
+ * the way is a symlink), the nested base is walked on its own, resolved
+ * inside root like any base, at the point of the outer stream where its
+ * key belongs: its own frames are pushed on top of the suspended outer
+ * ones. Directories between the pruned one and the nested base are not
+ * yielded: no entity asked for them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "imscan/error.h"
+#include "imscan/escape.h"
+#include "imscan/record.h"
+#include "imscan/strbuf.h"
+#include "imscan/walk.h"
+#include "imscan/xalloc.h"
+
+/* Not in every linux/magic.h. */
+#ifndef CONFIGFS_MAGIC
+#define CONFIGFS_MAGIC 0x62656570
+#endif
+#ifndef FUSECTL_SUPER_MAGIC
+#define FUSECTL_SUPER_MAGIC 0x65735543
+#endif
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
+
+/* One for root, one for the parent of the base being started. */
+#define FD_BUDGET (WALK_MAX_FDS - 2)
+#define DBUF_SIZE (64 * 1024)
+#define STATX_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT)
+#define OPEN_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+
+struct base {
+	char *path;		/* normalised: "/" or "/a/b", no trailing slash */
+	size_t len;
+};
+
+struct wname {
+	size_t off;		/* into frame.names, NUL-terminated there */
+	size_t len;
+};
+
+struct frame {
+	int fd;			/* -1 while closed to respect WALK_MAX_FDS */
+	dev_t dev;		/* what the directory was when listed */
+	ino_t ino;
+	size_t pathlen;		/* its path in walk.path; 0 for "/" */
+	unsigned depth;
+	const struct base *base;	/* set on the first frame of a base's walk */
+	char *names;
+	size_t nameslen, namescap;
+	struct wname *ents;
+	size_t n, cap, pos;	/* entries, allocated, next to visit */
+};
+
+struct walk {
+	int rootfd;
+	struct base *bases;	/* sorted by key_cmp, unique */
+	size_t nbases, bi;	/* bases before bi are done */
+	unsigned mask;
+	struct frame *frames;
+	size_t nframes, fcap;	/* frames[0..nframes) are on the stack */
+	int nopen;		/* frame descriptors open, the child's included */
+	bool child;		/* frames[nframes] is the directory just yielded */
+	bool child_descend;	/* ... and it is to be descended */
+	bool pruned;
+	int parentfd;		/* parent of the base just yielded, or -1 */
+	struct strbuf path;
+	struct strbuf tmp;
+	struct walk_entry ent;
+	char *dbuf;
+};
+
+static const char *const no_descend_paths[] = { "/proc", "/sys", "/dev", "/run" };
+
+/* File systems whose content is the kernel's state, not files to check. */
+static const unsigned long pseudo_fs[] = {
+	PROC_SUPER_MAGIC, SYSFS_MAGIC, DEVPTS_SUPER_MAGIC, CGROUP_SUPER_MAGIC,
+	CGROUP2_SUPER_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC,
+	PSTOREFS_MAGIC, BPF_FS_MAGIC, CONFIGFS_MAGIC, FUSECTL_SUPER_MAGIC,
+	MQUEUE_MAGIC, HUGETLBFS_MAGIC, AUTOFS_SUPER_MAGIC, BINFMTFS_MAGIC,
+	EFIVARFS_MAGIC, SELINUX_MAGIC, SMACK_MAGIC, NSFS_MAGIC,
+};
+
+static int base_cmp(const void *a, const void *b)
+{
+	const struct base *x = a, *y = b;
+
+	return key_cmp(x->path, x->len, y->path, y->len);
+}
+
+/*
+ * Lexical clean-up of a base: repeated slashes, "." and a trailing slash
+ * go, ".." drops the previous component (it cannot climb above "/", as
+ * inside root it cannot either). Keys are lexical; the file system is
+ * consulted only when the base is opened.
+ */
+static int normalize_base(const char *in, struct strbuf *out)
+{
+	const char *p = in;
+
+	if (*in != '/')
+		return error("base '%s': not an absolute path", in);
+	strbuf_reset(out);
+	while (*p) {
+		const char *s;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - s);
+		if (n == 0 || (n == 1 && s[0] == '.'))
+			continue;
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = memrchr(out->buf, '/', out->len);
+
+			strbuf_setlen(out, slash ? (size_t)(slash - out->buf) : 0);
+			continue;
+		}
+		strbuf_addc(out, '/');
+		strbuf_add(out, s, n);
+	}
+	if (!out->len)
+		strbuf_addc(out, '/');
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct wname *x = a, *y = b;
+	const char *names = arg;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(names + x->off, names + y->off, n);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void frame_reset(struct frame *f)
+{
+	f->fd = -1;
+	f->base = NULL;
+	f->nameslen = 0;
+	f->n = f->pos = 0;
+}
+
+static void frames_reserve(struct walk *w, size_t n)
+{
+	if (n <= w->fcap)
+		return;
+	size_t cap = w->fcap ? 2 * w->fcap : 16;
+
+	while (cap < n)
+		cap *= 2;
+	w->frames = xreallocarray(w->frames, cap, sizeof(*w->frames));
+	memset(w->frames + w->fcap, 0, (cap - w->fcap) * sizeof(*w->frames));
+	for (size_t i = w->fcap; i < cap; i++)
+		w->frames[i].fd = -1;
+	w->fcap = cap;
+}
+
+static void frame_close(struct walk *w, struct frame *f)
+{
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+		w->nopen--;
+	}
+}
+
+/* Pops frames until only frames[0..n) are left. */
+static void pop_to(struct walk *w, size_t n)
+{
+	while (w->nframes > n)
+		frame_close(w, &w->frames[--w->nframes]);
+}
+
+/*
+ * Makes room for one more descriptor by closing an open frame other than
+ * keep: the one whose neighbours (the nearest open frames below and above
+ * it) are closest together. Open frames so stay spread evenly along a deep
+ * stack, and climbing back re-opens short runs of frames from a nearby
+ * open one instead of long runs from the base: about one openat per frame
+ * in all, where closing the lowest frame first would cost depth^2/budget.
+ * Ties go to the lowest frame, keeping those at the top, which the walk
+ * needs next. frames[0] goes last, as re-opening a base costs a path lookup.
+ */
+static void make_room(struct walk *w, size_t keep)
+{
+	while (w->nopen >= FD_BUDGET) {
+		size_t victim = SIZE_MAX, best = SIZE_MAX, prev = SIZE_MAX, cur = SIZE_MAX;
+
+		/* cur: an open frame, prev: the open one below it (or none). */
+		for (size_t i = 0; i <= w->nframes; i++) {
+			if (i < w->nframes && w->frames[i].fd < 0)
+				continue;
+			if (cur != SIZE_MAX && cur != 0 && cur != keep) {
+				size_t gap = i - (prev == SIZE_MAX ? 0 : prev) + (prev == SIZE_MAX);
+
+				if (gap < best) {
+					best = gap;
+					victim = cur;
+				}
+			}
+			prev = cur;
+			cur = i;
+		}
+		if (victim == SIZE_MAX && w->nframes && keep != 0 && w->frames[0].fd >= 0)
+			victim = 0;
+		if (victim == SIZE_MAX)
+			return;
+		frame_close(w, &w->frames[victim]);
+	}
+}
+
+/* Reads the whole listing of f->fd, sorted; -1 with errno on failure. */
+static int read_dir(struct walk *w, struct frame *f)
+{
+	f->nameslen = 0;
+	f->n = f->pos = 0;
+	for (;;) {
+		ssize_t got = getdents64(f->fd, w->dbuf, DBUF_SIZE);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (got == 0)
+			break;
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *d = (struct dirent64 *)(w->dbuf + off);
+			const char *name = d->d_name;
+			size_t len = strlen(name);
+
+			off += d->d_reclen;
+			if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+				continue;
+			if (f->nameslen + len + 1 > f->namescap) {
+				size_t cap = f->namescap ? f->namescap : 1024;
+
+				while (cap < f->nameslen + len + 1)
+					cap *= 2;
+				f->names = xrealloc(f->names, cap);
+				f->namescap = cap;
+			}
+			if (f->n == f->cap) {
+				f->cap = f->cap ? 2 * f->cap : 32;
+				f->ents = xreallocarray(f->ents, f->cap, sizeof(*f->ents));
+			}
+			memcpy(f->names + f->nameslen, name, len + 1);
+			f->ents[f->n].off = f->nameslen;
+			f->ents[f->n].len = len;
+			f->n++;
+			f->nameslen += len + 1;
+		}
+	}
+	if (f->n > 1)
+		qsort_r(f->ents, f->n, sizeof(*f->ents), name_cmp, f->names);
+	return 0;
+}
+
+/* Message paths may hold any byte; never put control characters on a tty. */
+static void warn_changed(struct walk *w, size_t pathlen, const char *what)
+{
+	strbuf_reset(&w->tmp);
+	if (pathlen)
+		text_add_escaped(&w->tmp, w->path.buf, pathlen);
+	else
+		strbuf_addc(&w->tmp, '/');
+	warning("directory '%s' changed during the scan; %s", w->tmp.buf, what);
+}
+
+/*
+ * Opens the directory path[0..len) (absolute, inside root) following
+ * symlinks but never out of root. -1 with errno.
+ */
+static int open_in_root(struct walk *w, const char *path, size_t len)
+{
+	struct open_how how;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	strbuf_reset(&w->tmp);
+	while (len && *path == '/') {
+		path++;
+		len--;
+	}
+	if (len)
+		strbuf_add(&w->tmp, path, len);
+	else
+		strbuf_addc(&w->tmp, '.');
+	/* EAGAIN: a concurrent rename raced with ".." resolution. */
+	for (int tries = 0; tries < 8; tries++) {
+		fd = syscall(SYS_openat2, w->rootfd, w->tmp.buf, &how, sizeof(how));
+		if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	return (int)fd;
+}
+
+static bool same_dir(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Re-opens the closed first frame of a base's walk. -1 with errno. */
+static int reopen_base(struct walk *w, struct frame *f)
+{
+	const struct base *b = f->base;
+	const char *slash;
+	int parent, fd;
+
+	if (b->len == 1)
+		return openat(w->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	slash = memrchr(b->path, '/', b->len);
+	parent = open_in_root(w, b->path, (size_t)(slash - b->path));
+	if (parent < 0)
+		return -1;
+	fd = openat(parent, slash + 1, OPEN_DIR);
+	close(parent);
+	return fd;
+}
+
+/*
+ * Makes sure the top frame's descriptor is open, re-opening it and the
+ * closed frames below it from the nearest open one. A frame that cannot be
+ * re-opened, or is no longer the directory that was listed, is skipped with
+ * everything above it; returns -1 then (the stack has shrunk).
+ */
+static int ensure_open(struct walk *w)
+{
+	size_t t = w->nframes - 1, j = t, m;
+	struct frame *f;
+	int fd, err;
+
+	if (w->frames[t].fd >= 0)
+		return 0;
+	while (w->frames[j].fd < 0 && !w->frames[j].base)
+		j--;
+	for (m = w->frames[j].fd >= 0 ? j + 1 : j; m <= t; m++) {
+		f = &w->frames[m];
+		make_room(w, m ? m - 1 : SIZE_MAX);
+		if (f->base) {
+			fd = reopen_base(w, f);
+		} else {
+			const struct frame *p = &w->frames[m - 1];
+			const struct wname *nm = &p->ents[p->pos - 1];
+
+			fd = openat(p->fd, p->names + nm->off, OPEN_DIR);
+		}
+		if (fd < 0) {
+			err = errno;
+			goto fail;
+		}
+		if (!same_dir(fd, f->dev, f->ino)) {
+			close(fd);
+			err = ESTALE;
+			goto fail;
+		}
+		f->fd = fd;
+		w->nopen++;
+	}
+	return 0;
+
+fail:
+	/* Gone is gone, like any vanished entry; replaced is worth a word. */
+	if (err != ENOENT)
+		warn_changed(w, w->frames[m].pathlen, "the rest of it is skipped");
+	pop_to(w, m);
+	return -1;
+}
+
+static bool is_pseudo_fs(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++)
+		if ((unsigned long)sf.f_type == pseudo_fs[i])
+			return true;
+	return false;
+}
+
+static bool is_no_descend_path(const struct strbuf *path)
+{
+	for (size_t i = 0; i < sizeof(no_descend_paths) / sizeof(no_descend_paths[0]); i++)
+		if (!strcmp(path->buf, no_descend_paths[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The entry in w->ent is a directory: open it now, so that its err and
+ * walk_entry_fd() are known when it is yielded, and list it if it is to be
+ * descended. parent_dev: device of the directory holding it (bases: 0,
+ * and no pseudo-fs check: a base is walked because it was asked for).
+ * Returns 1 (yield) or 0 (it vanished: skip it).
+ */
+static int prepare_child(struct walk *w, int dirfd, const char *openname,
+			 dev_t parent_dev, const struct base *base)
+{
+	struct walk_entry *e = &w->ent;
+	struct frame *c;
+	struct stat st;
+	int fd;
+
+	/* Opening an automount point would mount it; list it as it is. */
+	if (e->stx.stx_attributes & STATX_ATTR_AUTOMOUNT)
+		return 1;
+	frames_reserve(w, w->nframes + 1);
+	c = &w->frames[w->nframes];
+	frame_reset(c);
+	make_room(w, w->nframes ? w->nframes - 1 : SIZE_MAX);
+	fd = openat(dirfd, openname, OPEN_DIR);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR || errno == ELOOP)
+			warn_changed(w, w->path.len, "it is not descended");
+		else
+			e->err = errno;
+		return 1;
+	}
+	if (fstat(fd, &st) < 0) {
+		e->err = errno;
+		close(fd);
+		return 1;
+	}
+	if (st.st_dev != makedev(e->stx.stx_dev_major, e->stx.stx_dev_minor) ||
+	    st.st_ino != e->stx.stx_ino || !S_ISDIR(st.st_mode)) {
+		warn_changed(w, w->path.len, "it is not descended");
+		close(fd);
+		return 1;
+	}
+	c->fd = fd;
+	w->nopen++;
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->pathlen = w->path.len == 1 ? 0 : w->path.len;
+	c->depth = e->depth;
+	c->base = base;
+	w->child = true;
+	w->child_descend = false;
+	if (!base && !e->is_base) {
+		if (is_no_descend_path(&w->path))
+			return 1;
+		if (st.st_dev != parent_dev && is_pseudo_fs(fd))
+			return 1;
+	}
+	if (read_dir(w, c) < 0) {
+		e->err = errno;
+		return 1;
+	}
+	w->child_descend = true;
+	return 1;
+}
+
+static void entry_init(struct walk *w, const char *name, size_t namelen, int dirfd,
+		       unsigned depth, bool is_base)
+{
+	struct walk_entry *e = &w->ent;
+
+	memset(e, 0, sizeof(*e));
+	e->path = w->path.buf;
+	e->pathlen = w->path.len;
+	e->name = name;
+	e->namelen = namelen;
+	e->dirfd = dirfd;
+	e->depth = depth;
+	e->is_base = is_base;
+}
+
+/* Starts the walk of base b. 1: w->ent is ready; 0: nothing to yield; -1. */
+static int start_base(struct walk *w, const struct base *b)
+{
+	struct walk_entry *e = &w->ent;
+	const char *slash, *name;
+
+	strbuf_reset(&w->path);
+	strbuf_add(&w->path, b->path, b->len);
+	if (b->len == 1) {
+		entry_init(w, "/", 1, w->rootfd, 0, true);
+		if (statx(w->rootfd, "", AT_EMPTY_PATH | STATX_FLAGS, w->mask, &e->stx) < 0) {
+			e->err = errno;
+			memset(&e->stx, 0, sizeof(e->stx));
+			return 1;
+		}
+		return prepare_child(w, w->rootfd, ".", 0, b);
+	}
+	slash = memrchr(b->path, '/', b->len);
+	name = slash + 1;
+	entry_init(w, name, b->len - (size_t)(name - b->path), -1, 0, true);
+	w->parentfd = open_in_root(w, b->path, (size_t)(slash - b->path));
+	if (w->parentfd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		if (errno == ENOSYS)
+			return error("cannot open '%s': openat2 is not available (Linux 5.6 or later is needed)",
+				     b->path);
+		e->err = errno;
+		return 1;
+	}
+	e->dirfd = w->parentfd;
+	if (statx(w->parentfd, name, STATX_FLAGS, w->mask, &e->stx) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		e->err = errno;
+		memset(&e->stx, 0, sizeof(e->stx));
+		return 1;
+	}
+	if (!S_ISDIR(e->stx.stx_mode))
+		return 1;
+	return prepare_child(w, w->parentfd, name, 0, b);
+}
+
+/* The top frame's next entry, whose path is in w->path. 1, 0 or -1. */
+static int visit(struct walk *w, struct frame *top, const char *name, size_t len, bool is_base)
+{
+	struct walk_entry *e = &w->ent;
+
+	entry_init(w, name, len, top->fd, top->depth + 1, is_base);
+	if (statx(top->fd, name, STATX_FLAGS, w->mask, &e->stx) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* vanished since the listing */
+		e->err = errno;
+		memset(&e->stx, 0, sizeof(e->stx));
+		return 1;
+	}
+	if (!S_ISDIR(e->stx.stx_mode))
+		return 1;
+	return prepare_child(w, top->fd, name, top->dev, NULL);
+}
+
+/* Settles what the previous walk_next() yielded. */
+static void finish_yield(struct walk *w)
+{
+	if (w->child) {
+		if (w->child_descend && !w->pruned)
+			w->nframes++;
+		else
+			frame_close(w, &w->frames[w->nframes]);
+		w->child = false;
+	}
+	w->pruned = false;
+	if (w->parentfd >= 0) {
+		close(w->parentfd);
+		w->parentfd = -1;
+	}
+}
+
+int walk_next(struct walk *w, const struct walk_entry **out)
+{
+	finish_yield(w);
+	for (;;) {
+		struct frame *top;
+		const char *name;
+		size_t len;
+		int c = 1, r;
+
+		if (!w->nframes) {
+			if (w->bi == w->nbases)
+				return 0;
+			r = start_base(w, &w->bases[w->bi++]);
+		} else {
+			top = &w->frames[w->nframes - 1];
+			if (top->pos == top->n) {
+				pop_to(w, w->nframes - 1);
+				continue;
+			}
+			name = top->names + top->ents[top->pos].off;
+			len = top->ents[top->pos].len;
+			strbuf_setlen(&w->path, top->pathlen);
+			strbuf_addc(&w->path, '/');
+			strbuf_add(&w->path, name, len);
+			if (w->bi < w->nbases)
+				c = key_cmp(w->bases[w->bi].path, w->bases[w->bi].len,
+					    w->path.buf, w->path.len);
+			if (c < 0) {
+				/* A nested base the walk did not reach: its turn. */
+				r = start_base(w, &w->bases[w->bi++]);
+			} else {
+				if (ensure_open(w) < 0)
+					continue;
+				top->pos++;
+				if (c == 0)
+					w->bi++;
+				r = visit(w, top, name, len, c == 0);
+			}
+		}
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			*out = &w->ent;
+			return 1;
+		}
+		finish_yield(w);
+	}
+}
+
+void walk_prune(struct walk *w)
+{
+	w->pruned = true;
+}
+
+int walk_entry_fd(struct walk *w)
+{
+	return w->child ? w->frames[w->nframes].fd : -1;
+}
+
+struct walk *walk_open(const char *root, const char *const *bases, size_t nbases,
+		       unsigned statx_mask)
+{
+	struct walk *w = xcalloc(1, sizeof(*w));
+	struct strbuf sb;
+	size_t n = 0;
+
+	strbuf_init(&w->path);
+	strbuf_init(&w->tmp);
+	strbuf_init(&sb);
+	w->parentfd = -1;
+	w->mask = statx_mask | STATX_TYPE | STATX_MODE | STATX_INO;
+	if (!root || !*root)
+		root = "/";
+	w->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->rootfd < 0) {
+		error("cannot open root '%s': %s", root, strerror(errno));
+		goto fail;
+	}
+	w->bases = xcalloc(nbases ? nbases : 1, sizeof(*w->bases));
+	for (size_t i = 0; i < nbases; i++) {
+		if (normalize_base(bases[i], &sb) < 0)
+			goto fail;
+		w->bases[i].path = xmemdup(sb.buf, sb.len + 1);
+		w->bases[i].len = sb.len;
+		w->nbases++;
+	}
+	qsort(w->bases, w->nbases, sizeof(*w->bases), base_cmp);
+	for (size_t i = 0; i < w->nbases; i++) {
+		if (n && !base_cmp(&w->bases[n - 1], &w->bases[i])) {
+			free(w->bases[i].path);
+			continue;
+		}
+		w->bases[n++] = w->bases[i];
+	}
+	w->nbases = n;
+	w->dbuf = xmalloc(DBUF_SIZE);
+	strbuf_release(&sb);
+	return w;
+
+fail:
+	strbuf_release(&sb);
+	walk_free(w);
+	return NULL;
+}
+
+void walk_free(struct walk *w)
+{
+	if (!w)
+		return;
+	if (w->child)
+		frame_close(w, &w->frames[w->nframes]);
+	pop_to(w, 0);
+	for (size_t i = 0; i < w->fcap; i++) {
+		free(w->frames[i].names);
+		free(w->frames[i].ents);
+	}
+	free(w->frames);
+	for (size_t i = 0; i < w->nbases; i++)
+		free(w->bases[i].path);
+	free(w->bases);
+	if (w->parentfd >= 0)
+		close(w->parentfd);
+	if (w->rootfd >= 0)
+		close(w->rootfd);
+	strbuf_release(&w->path);
+	strbuf_release(&w->tmp);
+	free(w->dbuf);
+	free(w);
+}
