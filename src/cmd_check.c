@@ -12,7 +12,7 @@
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
-	"                    [--jobs N] [-q]\n"
+	"                    [--jobs N] [--quick] [-q]\n"
 	"\n"
 	"Scan again with the rules embedded in the baseline and print one event per\n"
 	"difference. Exit status: 0 no differences, 1 differences, 2 trouble.\n"
@@ -24,6 +24,9 @@ static const char usage_text[] =
 	"  -u, --update          after reporting, replace the baseline with the current\n"
 	"                        state (atomically; the rules stay those of the baseline)\n"
 	"  -j, --jobs N          hashing threads (default: online CPUs)\n"
+	"      --quick           do not re-read an entry whose type, size, mtime, ctime,\n"
+	"                        inode and device match the baseline (see imscan(1),\n"
+	"                        QUICK CHECKS, for what that trusts)\n"
 	"  -q, --quiet           no summary line on stderr\n"
 	"  -h, --help            this help\n";
 
@@ -33,6 +36,7 @@ struct check_opts {
 	enum sink_format format;
 	bool update;
 	bool quiet;
+	bool quick;
 	unsigned jobs;
 };
 
@@ -45,6 +49,7 @@ static int parse(int argc, char **argv, struct check_opts *o)
 		{ "update", no_argument, NULL, 'u' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "quick", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -67,6 +72,7 @@ static int parse(int argc, char **argv, struct check_opts *o)
 				return cmd_usage_error("check", "%s", error_last());
 			break;
 		case 'q': o->quiet = true; break;
+		case 'Q': o->quick = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
 		case ':': return cmd_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
 		default: return cmd_usage_error("check", "unknown option '%s'", argv[optind - 1]);
@@ -106,7 +112,8 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 
 static int run(const struct check_opts *o, const char *file)
 {
-	struct baseline_reader *br = NULL;
+	struct baseline_reader *br = NULL, *reuse = NULL;
+	struct recstream reuse_stream;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
 	struct scan_opts so = { 0 };
@@ -129,6 +136,12 @@ static int run(const struct check_opts *o, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
+	if (o->quick) {
+		if (baseline_reader_dup(br, &reuse) < 0)
+			goto fail;
+		reuse_stream = baseline_reader_stream(reuse);
+		so.reuse = &reuse_stream;
+	}
 	if (!(sc = scan_open(&so)))
 		goto fail;
 	if (o->update) {
@@ -164,8 +177,8 @@ cleanup:
 		baseline_writer_abort(ctx.update);
 	sink_free(ctx.sink);
 	scan_free(sc);
-	if (br)
-		baseline_reader_close(br);
+	baseline_reader_close(reuse);
+	baseline_reader_close(br);
 	baseline_header_release(&h);
 	ruleset_release(&rs);
 	free(root);

@@ -74,6 +74,7 @@ static void *worker(void *arg)
 	}
 	pthread_mutex_unlock(&p->mu);
 	free(buf);
+	probe_thread_release();
 	error_thread_release();
 	return NULL;
 }
@@ -131,6 +132,8 @@ void pool_free(struct pool *p)
 	free(p->slots);
 	free(p->state);
 	free(p->inline_buf);
+	if (!p->nthreads)
+		probe_thread_release();
 	free(p);
 }
 

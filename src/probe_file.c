@@ -366,19 +366,25 @@ static bool has_own_attribute(const char *name)
 	       !strcmp(name, XA_ACL_ACCESS) || !strcmp(name, XA_ACL_DEFAULT);
 }
 
-/* ATTR_XATTRS: name NUL digest, sorted by name (attr.h). */
-static void probe_xattrs(struct probe *p, const struct xsrc *s, struct record *rec)
+/* True if name is in the list of len bytes that list_xattrs() left in p->list. */
+static bool xattr_listed(const struct probe *p, ssize_t len, const char *name)
+{
+	for (const char *q = p->list; q < p->list + len; q += strlen(q) + 1)
+		if (!strcmp(q, name))
+			return true;
+	return false;
+}
+
+/* ATTR_XATTRS: name NUL digest, sorted by name (attr.h), from the list
+ * of len bytes that list_xattrs() left in p->list. */
+static void probe_xattrs(struct probe *p, const struct xsrc *s, ssize_t len, struct record *rec)
 {
 	const char **names = NULL;
 	size_t nnames = 0;
-	ssize_t len = list_xattrs(p, s);
 	char *copy = NULL;
 
-	if (len < 0) {
-		if (xattr_not_there(errno))
-			record_set_bytes(rec, ATTR_XATTRS, "", 0);
-		else if (errno != ENOENT)
-			set_error(rec, errno);
+	if (len == 0) {
+		record_set_bytes(rec, ATTR_XATTRS, "", 0);
 		return;
 	}
 	/* The names must outlive the value reads below. */
@@ -648,6 +654,35 @@ static void probe_selinux(struct probe *p, const struct xsrc *s, struct record *
 	record_set_bytes(rec, ATTR_SELINUX, p->val, (size_t)n);
 }
 
+/*
+ * One listing serves all xattr-based attributes: most files have none,
+ * and asking for each by name would cost a failing syscall apiece.
+ */
+static void probe_all_xattrs(struct probe *p, const struct xsrc *s,
+			     const struct attrset *allowed, struct record *rec)
+{
+	ssize_t len = list_xattrs(p, s);
+
+	if (len < 0) {
+		if (xattr_not_there(errno))
+			len = 0;
+		else {
+			if (errno != ENOENT)
+				set_error(rec, errno);
+			return;
+		}
+	}
+	if (attrset_has(allowed, ATTR_XATTRS))
+		probe_xattrs(p, s, len, rec);
+	if (attrset_has(allowed, ATTR_ACL) &&
+	    (xattr_listed(p, len, XA_ACL_ACCESS) || xattr_listed(p, len, XA_ACL_DEFAULT)))
+		probe_acl(p, s, rec);
+	if (attrset_has(allowed, ATTR_CAPS) && xattr_listed(p, len, XA_CAPS))
+		probe_caps(p, s, rec);
+	if (attrset_has(allowed, ATTR_SELINUX) && xattr_listed(p, len, XA_SELINUX))
+		probe_selinux(p, s, rec);
+}
+
 static void probe_flags(int fd, struct record *rec)
 {
 	int flags = 0;	/* the kernel reads and writes an int, whatever the macro says */
@@ -863,16 +898,8 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 		strbuf_add(&p->path, e->name, e->namelen);
 		xs.path = p->path.buf;
 	}
-	if ((xs.fd >= 0 || xs.path) && wants_any(&allowed, xattr_ids, N(xattr_ids))) {
-		if (attrset_has(&allowed, ATTR_XATTRS))
-			probe_xattrs(p, &xs, rec);
-		if (attrset_has(&allowed, ATTR_ACL))
-			probe_acl(p, &xs, rec);
-		if (attrset_has(&allowed, ATTR_CAPS))
-			probe_caps(p, &xs, rec);
-		if (attrset_has(&allowed, ATTR_SELINUX))
-			probe_selinux(p, &xs, rec);
-	}
+	if ((xs.fd >= 0 || xs.path) && wants_any(&allowed, xattr_ids, N(xattr_ids)))
+		probe_all_xattrs(p, &xs, &allowed, rec);
 	if (flagfd >= 0 && attrset_has(&allowed, ATTR_FLAGS))
 		probe_flags(flagfd, rec);
 
@@ -961,11 +988,41 @@ static bool same_content_stat(const struct statx *a, const struct statx *b)
 	       a->stx_ctime.tv_nsec == b->stx_ctime.tv_nsec;
 }
 
+/*
+ * One digest context per thread, reused from file to file: creating the
+ * libcrypto and libsodium states for each of 100k files is measurable.
+ */
+static _Thread_local struct digest_ctx *tl_digest;
+static _Thread_local struct attrset tl_digest_want;
+
+static struct digest_ctx *thread_digest(const struct attrset *want)
+{
+	struct attrset hashes = ATTRSET_EMPTY;
+
+	for (size_t i = 0; i < N(hash_ids); i++)
+		if (attrset_has(want, hash_ids[i]))
+			attrset_add(&hashes, hash_ids[i]);
+	if (tl_digest && attrset_eq(&hashes, &tl_digest_want)) {
+		digest_reset(tl_digest);
+		return tl_digest;
+	}
+	digest_free(tl_digest);
+	tl_digest = digest_new(&hashes);
+	tl_digest_want = hashes;
+	return tl_digest;
+}
+
+void probe_thread_release(void)
+{
+	digest_free(tl_digest);
+	tl_digest = NULL;
+}
+
 int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 		       unsigned char *buf, size_t bufsize)
 {
 	const unsigned mask = STATX_SIZE | STATX_MTIME | STATX_CTIME | STATX_BLOCKS;
-	struct digest_ctx *d = digest_new(want);
+	struct digest_ctx *d = thread_digest(want);
 	struct statx before, after;
 	bool stable = false;
 	int err = 0;
@@ -975,7 +1032,7 @@ int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 		bool sparse;
 
 		if (attempt)
-			digest_reset(d);
+			digest_reset(d);	/* a torn read: start over */
 		if (statx(fd, "", AT_EMPTY_PATH, mask, &before) < 0) {
 			err = errno;
 			break;
@@ -1015,7 +1072,6 @@ int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 			record_set_bytes(rec, hash_ids[i], out, digest_len(hash_ids[i]));
 		}
 	}
-	digest_free(d);
 	close(fd);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "imscan/error.h"
@@ -28,6 +29,9 @@ struct scan {
 	struct active *levels;	/* levels[d]: entities active below the dir at depth d */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
+	const struct recstream *reuse;	/* --quick */
+	const struct record *reuse_head;
+	int reuse_started;
 	int have_head;
 	int walk_done;
 	struct scan_stats stats;
@@ -136,6 +140,108 @@ static void select_entry(struct scan *s, const struct walk_entry *e, struct pool
 	}
 }
 
+/* What --quick takes from the baseline: reading any of them needs the file
+ * opened, and changing any of them moves ctime. */
+static const enum attr_id reusable[] = {
+	ATTR_SHA256, ATTR_SHA512, ATTR_BLAKE2B, ATTR_XXH128,
+	ATTR_XATTRS, ATTR_ACL, ATTR_CAPS, ATTR_SELINUX, ATTR_FLAGS,
+};
+#define NREUSABLE (sizeof(reusable) / sizeof(reusable[0]))
+
+static int64_t stx_ns(const struct statx_timestamp *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static int same(const struct record *b, enum attr_id a, int64_t v)
+{
+	return record_has(b, a) && record_int(b, a) == v;
+}
+
+static int sorts_before(const struct record *b, const struct walk_entry *e)
+{
+	return b->kind < KIND_FILE ||
+	       (b->kind == KIND_FILE && key_cmp(record_key(b), b->keylen, e->path, e->pathlen) < 0);
+}
+
+/* Moves the baseline stream to the first record not before e's key. */
+static int reuse_seek(struct scan *s, const struct walk_entry *e)
+{
+	const struct record *b = s->reuse_head;
+
+	while (!s->reuse_started || (b && sorts_before(b, e))) {
+		int r = s->reuse->next(s->reuse->self, &b);
+
+		s->reuse_started = 1;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			b = NULL;
+		s->reuse_head = b;
+	}
+	return 0;
+}
+
+/* The baseline record --quick may take e's unread attributes from, or NULL. */
+static const struct record *reusable_record(struct scan *s, const struct walk_entry *e)
+{
+	const struct statx *x = &e->stx;
+	const struct record *b = s->reuse_head;
+	int ft = ftype_from_mode(x->stx_mode);
+
+	if (!b || b->kind != KIND_FILE || key_cmp(record_key(b), b->keylen, e->path, e->pathlen) ||
+	    record_has(b, ATTR_ERROR) || e->err)
+		return NULL;
+	if (!same(b, ATTR_TYPE, ft) || !same(b, ATTR_INODE, (int64_t)x->stx_ino) ||
+	    !same(b, ATTR_CTIME, stx_ns(&x->stx_ctime)) ||
+	    !same(b, ATTR_DEVICE, (int64_t)makedev(x->stx_dev_major, x->stx_dev_minor)))
+		return NULL;
+	if (ft == FT_REGULAR && (!same(b, ATTR_SIZE, (int64_t)x->stx_size) ||
+				 !same(b, ATTR_MTIME, stx_ns(&x->stx_mtime))))
+		return NULL;
+	return b;
+}
+
+static void copy_attr(struct record *dst, const struct record *src, enum attr_id a)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (!record_has(src, a))
+		return;
+	if (attr_table[a].type == ATTR_T_INT) {
+		record_set_int(dst, a, record_int(src, a));
+		return;
+	}
+	p = record_bytes(src, a, &n);
+	record_set_bytes(dst, a, p, n);
+}
+
+/* Probes e into slot, or with --quick only what the baseline cannot vouch for. */
+static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
+{
+	const struct record *b = NULL;
+	struct attrset want = slot->want;
+
+	if (s->reuse) {
+		if (reuse_seek(s, e) < 0)
+			return -1;
+		b = reusable_record(s, e);
+	}
+	if (b)
+		for (size_t i = 0; i < NREUSABLE; i++)
+			attrset_del(&want, reusable[i]);
+	if (probe_file_meta(s->probe, e, walk_entry_fd(s->walk), &want, &slot->rec, &slot->fd) < 0)
+		return -1;
+	if (!b)
+		return 0;
+	for (size_t i = 0; i < NREUSABLE; i++)
+		if (attrset_has(&slot->want, reusable[i]))
+			copy_attr(&slot->rec, b, reusable[i]);
+	s->stats.reused++;
+	return 0;
+}
+
 /* Walks until one entry is selected into a slot; 1, 0 at the end, -1. */
 static int fill_one(struct scan *s, struct pool_slot *slot)
 {
@@ -168,10 +274,9 @@ static int fill_one(struct scan *s, struct pool_slot *slot)
 		}
 	}
 	record_set_key(&slot->rec, KIND_FILE, e->path, e->pathlen);
-	if (probe_file_meta(s->probe, e, walk_entry_fd(s->walk), &slot->want, &slot->rec,
-			    &slot->fd) < 0)
-		return -1;
-	return 1;
+	/* Not a rule's attribute, but what --quick needs to trust a record. */
+	attrset_add(&slot->want, ATTR_DEVICE);
+	return probe(s, e, slot) < 0 ? -1 : 1;
 }
 
 struct scan *scan_open(const struct scan_opts *o)
@@ -183,6 +288,8 @@ struct scan *scan_open(const struct scan_opts *o)
 	size_t nb = 0;
 
 	s->rules = rs;
+	s->reuse = o->reuse;
+	attrset_add(&all, ATTR_DEVICE);
 	s->baselen = xcalloc(rs->nents + 1, sizeof(*s->baselen));
 	for (size_t i = 0; i < rs->nents; i++) {
 		s->baselen[i] = SIZE_MAX;

@@ -68,6 +68,10 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 		       unsigned char *buf, size_t bufsize);
 
+/* Frees what probe_file_content() keeps per thread; call before a
+ * thread that hashed exits. */
+void probe_thread_release(void);
+
 /* True if the first bytes of the regular file fd are "#!" (scripts). */
 int probe_is_script(int fd);
 

@@ -20,12 +20,21 @@ struct scan_opts {
 	const char *root;		/* "/" or --root */
 	const struct ruleset *rules;
 	unsigned jobs;			/* hashing threads; 0 = online CPUs */
+	/*
+	 * check --quick: the baseline's records, in order. An entry whose
+	 * type, size, mtime, ctime, inode and device equal its baseline
+	 * record's is not opened: its content hashes and its xattr, ACL,
+	 * capability, SELinux and chattr attributes are taken from the
+	 * baseline (all of them change ctime). NULL: read everything.
+	 */
+	const struct recstream *reuse;
 };
 
 struct scan_stats {
 	uint64_t entries;	/* records yielded */
 	uint64_t bytes_hashed;
 	uint64_t errors;	/* records with ATTR_ERROR */
+	uint64_t reused;	/* --quick: entries taken from the baseline */
 };
 
 struct scan;
