@@ -423,6 +423,35 @@ START_TEST(test_unreadable_dir)
 }
 END_TEST
 
+/* check --update: what lies below an unreadable directory was not looked
+ * at, so on_record carries the baseline's records over, in order. */
+START_TEST(test_unreadable_dir_carried_over)
+{
+	static const struct spec old[] = {
+		{ "/a", FT_DIR, 0755, 0, 0, E2, NULL },
+		{ "/a/x", FT_REGULAR, 0644, 1, 0x01, E2, NULL },
+		{ "/a/y", FT_REGULAR, 0644, 1, 0x01, E2, NULL },
+		{ "/b", FT_REGULAR, 0644, 1, 0x01, E2, NULL },
+	};
+	static const struct spec new[] = {
+		{ "/a", FT_DIR, 0755, 0, 0, E2, "Permission denied" },
+		{ "/b", FT_REGULAR, 0644, 1, 0x01, E2, NULL },
+	};
+	struct log l = { .records = true };
+	struct sink_summary sum;
+
+	ck_assert_int_eq(RUN(old, new, &l, &sum), 0);
+	ck_assert_str_eq(l.sb.buf,
+			 "record /a\n"
+			 "unreadable 200 /a type\n"
+			 "record /a/x\n"
+			 "record /a/y\n"
+			 "record /b\n");
+	ck_assert_uint_eq(sum.removed, 0);
+	strbuf_release(&l.sb);
+}
+END_TEST
+
 /* The root itself unreadable: nothing of the baseline's files is removed. */
 START_TEST(test_unreadable_root)
 {
@@ -764,6 +793,7 @@ Suite *make_diff_suite(void)
 	tcase_add_test(tc, test_rule_coverage);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_unreadable_dir);
+	tcase_add_test(tc, test_unreadable_dir_carried_over);
 	tcase_add_test(tc, test_unreadable_root);
 	tcase_add_test(tc, test_unreadable_unknown_type);
 	tcase_add_test(tc, test_readable_again);

@@ -1,0 +1,250 @@
+/* The scan: rules applied to a walk, records in order, hashing in parallel. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "imscan/error.h"
+#include "imscan/rules.h"
+#include "imscan/scan.h"
+#include "imscan/strbuf.h"
+#include "imscan/xalloc.h"
+#include "unit.h"
+
+/* /etc with STANDARD, /etc/ssh (nested base) with sha512 too, /var/log
+ * only *.conf files, walked through directories nobody selects. */
+static const char rules_json[] =
+	"[{\"id\":\"1\",\"name\":\"etc\",\"entities\":[{\"type\":\"file\",\"base\":\"/etc\","
+	"  \"exclude\":[\"*.swp\",\"skip/\"]}]},"
+	" {\"id\":\"2\",\"name\":\"ssh\",\"entities\":[{\"type\":\"file\",\"base\":\"/etc/ssh\","
+	"  \"attributes\":[\"sha512\",\"size\"]}]},"
+	" {\"id\":\"3\",\"name\":\"conf\",\"entities\":[{\"type\":\"file\",\"base\":\"/var\","
+	"  \"include\":[\"*.conf\"]}]}]";
+
+/* key, entity indexes as a string ("0" or "0,1"), has sha256, has sha512 */
+static const struct want {
+	const char *key, *ents;
+	int sha256, sha512;
+} expected[] = {
+	{ "/etc", "0", 0, 0 },
+	{ "/etc/hosts", "0", 1, 0 },
+	{ "/etc/ssh", "0,1", 0, 0 },
+	{ "/etc/ssh/sshd_config", "0,1", 1, 1 },
+	{ "/etc/x.conf", "0", 1, 0 },
+	{ "/var", "2", 0, 0 },
+	{ "/var/lib/deep/a.conf", "2", 1, 0 },
+};
+
+static char *mkroot(void)
+{
+	char *dir = unit_tmpdir();
+	const char *dirs[] = { "etc", "etc/ssh", "etc/skip", "var", "var/lib", "var/lib/deep" };
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s", dir, dirs[i]);
+		ck_assert_int_eq(mkdir(sb.buf, 0755), 0);
+	}
+	strbuf_release(&sb);
+	unit_write(dir, "etc/hosts", "127.0.0.1 localhost\n");
+	unit_write(dir, "etc/ssh/sshd_config", "PermitRootLogin no\n");
+	unit_write(dir, "etc/x.conf", "x\n");
+	unit_write(dir, "etc/.x.swp", "swap\n");
+	unit_write(dir, "etc/skip/ignored", "i\n");
+	unit_write(dir, "var/lib/deep/a.conf", "a\n");
+	unit_write(dir, "var/lib/deep/b.txt", "b\n");
+	return dir;
+}
+
+static void ents_str(const struct record *r, struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	for (uint32_t i = 0; i < r->nents; i++)
+		strbuf_addf(sb, "%s%u", i ? "," : "", r->ents[i]);
+}
+
+static void scan_tree(unsigned jobs)
+{
+	char *root = mkroot();
+	struct ruleset rs;
+	struct scan_opts o = { 0 };
+	struct scan *s;
+	const struct record *r;
+	struct strbuf sb;
+	size_t n = 0;
+	int rc;
+
+	strbuf_init(&sb);
+	ruleset_init(&rs, ATTR_SHA256);
+	ck_assert_msg(ruleset_load_json(&rs, rules_json, strlen(rules_json), "t") == 0, "%s",
+		      error_last());
+	o.root = root;
+	o.rules = &rs;
+	o.jobs = jobs;
+	s = scan_open(&o);
+	ck_assert_msg(s != NULL, "%s", error_last());
+	while ((rc = scan_next(s, &r)) > 0) {
+		ck_assert_uint_lt(n, sizeof(expected) / sizeof(expected[0]));
+		ck_assert_str_eq(record_key(r), expected[n].key);
+		ents_str(r, &sb);
+		ck_assert_str_eq(sb.buf, expected[n].ents);
+		ck_assert_int_eq(record_has(r, ATTR_SHA256), expected[n].sha256);
+		ck_assert_int_eq(record_has(r, ATTR_SHA512), expected[n].sha512);
+		ck_assert(record_has(r, ATTR_DEVICE));
+		n++;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(n, sizeof(expected) / sizeof(expected[0]));
+	ck_assert_uint_eq(scan_stats(s)->entries, n);
+	scan_free(s);
+	ruleset_release(&rs);
+	strbuf_release(&sb);
+	unit_rmtree(root);
+	free(root);
+}
+
+START_TEST(test_scan_selects_in_order)
+{
+	scan_tree(1);
+}
+END_TEST
+
+START_TEST(test_scan_parallel_same_result)
+{
+	scan_tree(4);
+}
+END_TEST
+
+/* Many files of many sizes: four workers must hand back the same records,
+ * in the same order, as hashing inline. */
+START_TEST(test_scan_parallel_order)
+{
+	static const char one[] = "{\"id\":\"1\",\"name\":\"d\",\"entities\":"
+				  "[{\"type\":\"file\",\"base\":\"/d\",\"attributes\":[\"STANDARD\",\"xxh128\"]}]}";
+	char *root = unit_tmpdir();
+	struct strbuf sb, a, b;
+	struct ruleset rs;
+
+	strbuf_init(&sb);
+	strbuf_init(&a);
+	strbuf_init(&b);
+	strbuf_addf(&sb, "%s/d", root);
+	ck_assert_int_eq(mkdir(sb.buf, 0755), 0);
+	for (int i = 0; i < 600; i++) {
+		char name[32], *content;
+		size_t len = (size_t)(i % 7 == 0 ? 300000 + i : i * 13);
+
+		content = xmalloc(len + 1);
+		for (size_t k = 0; k < len; k++)
+			content[k] = (char)('a' + (k * 31 + (size_t)i) % 26);
+		content[len] = '\0';
+		snprintf(name, sizeof(name), "d/f%04d", i);
+		unit_write(root, name, content);
+		free(content);
+	}
+	ruleset_init(&rs, ATTR_SHA256);
+	ck_assert_int_eq(ruleset_load_json(&rs, one, strlen(one), "t"), 0);
+	for (unsigned jobs = 1; jobs <= 4; jobs += 3) {
+		struct scan_opts o = { root, &rs, jobs, NULL };
+		struct scan *s = scan_open(&o);
+		struct strbuf *out = jobs == 1 ? &a : &b;
+		const struct record *r;
+		int id;
+
+		ck_assert_ptr_nonnull(s);
+		while (scan_next(s, &r) > 0) {
+			strbuf_addf(out, "%s", record_key(r));
+			ATTRSET_FOREACH(id, &r->present)
+				if (attr_is_hash((enum attr_id)id))
+					attr_format(out, r, (enum attr_id)id, ATTR_STYLE_TEXT);
+			strbuf_addc(out, '\n');
+		}
+		scan_free(s);
+	}
+	ck_assert_uint_gt(a.len, 600 * 40);
+	ck_assert_str_eq(a.buf, b.buf);
+	ruleset_release(&rs);
+	strbuf_release(&sb);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Scans root and returns 0 if /var/lib came out with no entities and an
+ * error, 1 if it came out otherwise, 2 if it did not come out. */
+static int passthrough_result(const char *root)
+{
+	struct ruleset rs;
+	const struct record *r;
+	struct scan *s;
+	struct scan_opts o = { 0 };
+	int result = 2;
+
+	ruleset_init(&rs, ATTR_SHA256);
+	if (ruleset_load_json(&rs, rules_json, strlen(rules_json), "t") < 0)
+		return 3;
+	o.root = root;
+	o.rules = &rs;
+	o.jobs = 1;
+	if (!(s = scan_open(&o)))
+		return 3;
+	while (scan_next(s, &r) > 0)
+		if (!strcmp(record_key(r), "/var/lib"))
+			result = r->nents == 0 && record_has(r, ATTR_ERROR) ? 0 : 1;
+	scan_free(s);
+	ruleset_release(&rs);
+	return result;
+}
+
+/* An unreadable directory the scan only passes through is still yielded,
+ * with its error, so that check does not report its contents removed.
+ * As root, the scan runs in a child that has become nobody. */
+START_TEST(test_scan_unreadable_passthrough)
+{
+	char *root = mkroot();
+	struct strbuf p;
+	int status = 0;
+	pid_t pid;
+
+	strbuf_init(&p);
+	strbuf_addf(&p, "%s/var/lib", root);
+	ck_assert_int_eq(chmod(p.buf, 0), 0);
+	ck_assert_int_eq(chmod(root, 0755), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+				       setresuid(65534, 65534, 65534)))
+			_exit(4);
+		_exit(passthrough_result(root));
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	chmod(p.buf, 0755);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	strbuf_release(&p);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+Suite *make_scan_suite(void)
+{
+	Suite *s = suite_create("scan");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_scan_selects_in_order);
+	tcase_add_test(tc, test_scan_parallel_same_result);
+	tcase_add_test(tc, test_scan_parallel_order);
+	tcase_add_test(tc, test_scan_unreadable_passthrough);
+	suite_add_tcase(s, tc);
+	return s;
+}
