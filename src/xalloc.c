@@ -67,3 +67,12 @@ void *xmemdup(const void *p, size_t n)
 	memcpy(q, p, n);
 	return q;
 }
+
+void *xaligned_alloc(size_t align, size_t n)
+{
+	void *p;
+
+	if (posix_memalign(&p, align, n ? n : 1))
+		oom(n);
+	return p;
+}

@@ -17,5 +17,7 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xmemdup(const void *p, size_t n);
+/* Aligned to align (a power of two, a multiple of sizeof(void *)); free()d. */
+void *xaligned_alloc(size_t align, size_t n);
 
 #endif
