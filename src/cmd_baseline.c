@@ -8,6 +8,7 @@
 #include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/scan.h"
+#include "imscan/xalloc.h"
 
 static const char usage_text[] =
 	"usage: imscan baseline [-r PATH]... [-b FILE] [--root DIR] [--hash ALG]\n"
@@ -101,6 +102,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	struct scan_opts so = { 0 };
 	struct baseline_writer *w = NULL;
 	struct scan *sc = NULL;
+	const struct scan_stats *st;
 	int64_t t0 = cmd_clock();
 	long long n = -1;
 	int status = EXIT_TROUBLE;
@@ -131,8 +133,10 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 		goto cleanup;
 	}
 	w = NULL;
-	fprintf(stderr, "imscan: baseline: %lld entries, %zu rules, written to %s in %.1fs\n",
-		n, rs.nrules, file, cmd_seconds_since(t0));
+	st = scan_stats(sc);
+	fprintf(stderr, "imscan: baseline: %lld entries (%llu unreadable), %zu rules, "
+		"%.1f MB hashed, written to %s in %.1fs\n", n, (unsigned long long)st->errors,
+		rs.nrules, (double)st->bytes_hashed / 1e6, file, cmd_seconds_since(t0));
 	status = EXIT_SAME;
 	goto cleanup_quiet;
 cleanup:
@@ -157,7 +161,7 @@ int cmd_baseline(int argc, char **argv)
 	status = EXIT_TROUBLE;
 	if (!(root = cmd_resolve_root(o.root)))
 		cmd_error(NULL);
-	else if (!(file = o.file ? strdup(o.file) : cmd_default_baseline()))
+	else if (!(file = o.file ? xstrdup(o.file) : cmd_default_baseline()))
 		cmd_error(NULL);
 	else
 		status = run(&o, root, file);

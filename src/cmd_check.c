@@ -9,6 +9,7 @@
 #include "imscan/diff.h"
 #include "imscan/error.h"
 #include "imscan/scan.h"
+#include "imscan/xalloc.h"
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
@@ -145,8 +146,11 @@ static int run(const struct check_opts *o, const char *file)
 	if (!(sc = scan_open(&so)))
 		goto fail;
 	if (o->update) {
+		/* The new state is of this host and root, made now. */
 		free(h.host);
-		h.host = strdup(cmd_hostname());
+		h.host = xstrdup(cmd_hostname());
+		free(h.root);
+		h.root = xstrdup(root);
 		h.created = cmd_now();
 		if (baseline_writer_open(&ctx.update, file, &h) < 0)
 			goto fail;
@@ -193,7 +197,7 @@ int cmd_check(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
-	file = o.file ? strdup(o.file) : cmd_default_baseline();
+	file = o.file ? xstrdup(o.file) : cmd_default_baseline();
 	if (!file)
 		return cmd_error(NULL);
 	status = run(&o, file);

@@ -234,7 +234,8 @@ static int dispatch(const struct rules_opts *o, int argc, char **argv)
 	if (cmd_load_rules(&rs, &o->rules, root, false) < 0) {
 		status = cmd_error(NULL);
 	} else {
-		ruleset_recommend(&rs, root);
+		if (o->rules.npaths)	/* the library's were judged on loading */
+			ruleset_recommend(&rs, root);
 		if (!strcmp(verb, "show"))
 			status = show(&rs, argv[1]);
 		else

@@ -8,6 +8,7 @@
 #include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/escape.h"
+#include "imscan/xalloc.h"
 
 static const char usage_text[] =
 	"usage: imscan show [FILE]\n"
@@ -113,7 +114,7 @@ int cmd_show(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error("show", "unexpected argument '%s'", argv[optind + 1]);
-	file = optind < argc ? strdup(argv[optind]) : cmd_default_baseline();
+	file = optind < argc ? xstrdup(argv[optind]) : cmd_default_baseline();
 	if (!file)
 		return cmd_error(NULL);
 	status = show(file);

@@ -72,7 +72,13 @@ static int compare_rule(const struct diff_opts *o, const struct rule_view *v,
 	struct attrset changed = ATTRSET_EMPTY;
 	int a;
 
-	if (v->in_new && record_has(new, ATTR_ERROR))
+	/*
+	 * Reported when it becomes unreadable; while it stays unreadable for
+	 * the same reason, what could be read (its stat) is compared as
+	 * usual, so that a non-root check of an unchanged system is quiet.
+	 */
+	if (v->in_new && record_has(new, ATTR_ERROR) &&
+	    !(v->in_old && attr_equal(old, new, ATTR_ERROR)))
 		return emit(o, v, ACT_UNREADABLE, old, new, &v->attrs, sum);
 	if (!v->in_new)
 		return emit(o, v, ACT_REMOVED, old, new, &v->attrs, sum);

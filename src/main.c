@@ -40,15 +40,20 @@ static int usage(FILE *f)
 	return f == stdout ? EXIT_SAME : EXIT_TROUBLE;
 }
 
-/* A full disk or closed pipe must not look like success. */
+/*
+ * A full disk or closed pipe must not look like success. A command that
+ * already failed has said why; only a failure it did not see is reported.
+ */
 static int finish_stdout(int status)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno != EPIPE)
-			cmd_error("cannot write to standard output: %s", strerror(errno));
-		return EXIT_TROUBLE;
-	}
-	return status;
+	int flushed = fflush(stdout);
+
+	if (flushed == 0 && !ferror(stdout))
+		return status;
+	if (status != EXIT_TROUBLE && (flushed != 0 ? errno != EPIPE : 1))
+		cmd_error("cannot write to standard output%s%s", flushed ? ": " : "",
+			  flushed ? strerror(errno) : "");
+	return EXIT_TROUBLE;
 }
 
 int main(int argc, char **argv)

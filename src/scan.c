@@ -1,9 +1,13 @@
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "imscan/baseline.h"
 #include "imscan/error.h"
 #include "imscan/pool.h"
 #include "imscan/probe_file.h"
@@ -14,6 +18,9 @@
 /* Slots in flight: enough to keep every worker busy past one large file,
  * few enough to stay far below the default limit of 1024 descriptors. */
 #define SCAN_DEPTH 256
+
+/* Keys must fit in a baseline record (BASELINE_MAX_FIELD). */
+#define SCAN_MAX_KEY BASELINE_MAX_FIELD
 
 /* Entities still interested in the entries below one directory level. */
 struct active {
@@ -82,6 +89,7 @@ static const char *relative(const char *base, const char *path, size_t len, size
 /* Executables and scripts, for entities with executables_only. */
 static int is_executable(const struct walk_entry *e)
 {
+	struct stat st;
 	int fd, r;
 
 	if ((e->stx.stx_mode & S_IFMT) != S_IFREG)
@@ -91,7 +99,8 @@ static int is_executable(const struct walk_entry *e)
 	fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	r = probe_is_script(fd);
+	/* swapped for a FIFO or device since the walk looked: do not read */
+	r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && probe_is_script(fd);
 	close(fd);
 	return r;
 }
@@ -246,6 +255,7 @@ static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *s
 static int fill_one(struct scan *s, struct pool_slot *slot)
 {
 	const struct walk_entry *e;
+	const char *why;
 	int r, is_dir, wanted_below;
 
 	for (;;) {
@@ -257,26 +267,60 @@ static int fill_one(struct scan *s, struct pool_slot *slot)
 		select_entry(s, e, slot);
 		is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
 		wanted_below = is_dir && level(s, e->depth)->n;
+		why = e->err ? strerror(e->err) : NULL;
+		if (wanted_below && e->pathlen > SCAN_MAX_KEY - NAME_MAX - 1) {
+			/* its entries' keys would not fit in a baseline */
+			why = "paths below it are too long; not descended";
+			walk_prune(s->walk);
+		}
 		if (is_dir && !wanted_below)
 			walk_prune(s->walk);
 		if (slot->rec.nents)
 			break;
 		/*
-		 * A directory we only pass through but cannot read still
-		 * matters: without it, check would report everything the
-		 * baseline has below it as removed.
+		 * A directory we only pass through but could not look into
+		 * still matters: without it, check would report everything
+		 * the baseline has below it as removed.
 		 */
-		if (wanted_below && e->err) {
+		if (wanted_below && why) {
 			record_set_key(&slot->rec, KIND_FILE, e->path, e->pathlen);
 			record_set_int(&slot->rec, ATTR_TYPE, FT_DIR);
-			record_set_str(&slot->rec, ATTR_ERROR, strerror(e->err));
+			record_set_str(&slot->rec, ATTR_ERROR, why);
 			return 1;
 		}
 	}
 	record_set_key(&slot->rec, KIND_FILE, e->path, e->pathlen);
 	/* Not a rule's attribute, but what --quick needs to trust a record. */
 	attrset_add(&slot->want, ATTR_DEVICE);
-	return probe(s, e, slot) < 0 ? -1 : 1;
+	if (probe(s, e, slot) < 0)
+		return -1;
+	if (why && !e->err && !record_has(&slot->rec, ATTR_ERROR))
+		record_set_str(&slot->rec, ATTR_ERROR, why);
+	return 1;
+}
+
+/*
+ * Slots in flight each hold an open file: raise the soft limit on
+ * descriptors to the hard one, and never plan for more than it allows
+ * beside the walker's, so that EMFILE cannot turn files into
+ * "unreadable" ones.
+ */
+static size_t pool_depth(void)
+{
+	struct rlimit rl;
+	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 16;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SCAN_DEPTH + WALK_MAX_FDS + 64)
+		return SCAN_DEPTH;
+	room = rl.rlim_cur > WALK_MAX_FDS + 32 ? rl.rlim_cur - WALK_MAX_FDS - 32 : 1;
+	return room;
 }
 
 struct scan *scan_open(const struct scan_opts *o)
@@ -303,7 +347,7 @@ struct scan *scan_open(const struct scan_opts *o)
 	free(bases);
 	if (!s->walk)
 		goto fail;
-	s->pool = pool_new(o->jobs ? o->jobs : scan_default_jobs(), SCAN_DEPTH);
+	s->pool = pool_new(o->jobs ? o->jobs : scan_default_jobs(), pool_depth());
 	if (!s->pool)
 		goto fail;
 	return s;

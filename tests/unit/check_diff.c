@@ -388,6 +388,29 @@ START_TEST(test_unreadable)
 END_TEST
 
 /*
+ * Unreadable in the baseline and still, for the same reason: no event for
+ * that, but what could be read is compared; a new reason is reported.
+ */
+START_TEST(test_still_unreadable)
+{
+	static const struct spec old[] = {
+		{ "/a", FT_REGULAR, 0600, 5, 0, E1, "Permission denied" },
+		{ "/b", FT_REGULAR, 0600, 5, 0, E1, "Permission denied" },
+		{ "/c", FT_REGULAR, 0600, 5, 0, E1, "Permission denied" },
+	};
+	static const struct spec new[] = {
+		{ "/a", FT_REGULAR, 0600, 5, 0, E1, "Permission denied" },
+		{ "/b", FT_REGULAR, 0000, 5, 0, E1, "Permission denied" },
+		{ "/c", FT_REGULAR, 0600, 5, 0, E1, "Input/output error" },
+	};
+
+	EXPECT(old, new,
+	       "modified 200 /b mode\n"
+	       "unreadable 200 /c mode,uid\n");
+}
+END_TEST
+
+/*
  * An unreadable directory was not looked into: what the baseline has below
  * it is not removed, but its siblings after it are still checked.
  */
@@ -792,6 +815,7 @@ Suite *make_diff_suite(void)
 	tcase_add_test(tc, test_rules_apart);
 	tcase_add_test(tc, test_rule_coverage);
 	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_still_unreadable);
 	tcase_add_test(tc, test_unreadable_dir);
 	tcase_add_test(tc, test_unreadable_dir_carried_over);
 	tcase_add_test(tc, test_unreadable_root);
