@@ -565,6 +565,7 @@ struct baseline_writer {
 	crypto_generichash_state hs;	/* first: needs 64-byte alignment */
 	char *path, *tmp, *lockpath;
 	int fd, lockfd;
+	int locked;			/* lockfd holds the flock */
 	z_stream zs;
 	gz_header gz;			/* zlib reads it at the first deflate() */
 	int zinit;
@@ -681,21 +682,89 @@ cleanup:
 	return ret;
 }
 
-/* The pid in a lock file ("1234\n"), or 0 if it holds anything else. */
+/*
+ * The lock file holds the writer's pid on its first line and, while the
+ * writer has a temporary file, that file's name on the second:
+ * "1234\nbaseline.imdb.k3J9aZ\n". The pid only informs a second writer's
+ * message; the name lets the next writer remove a temporary file that a
+ * writer killed with SIGKILL (or by a crash, or a power cut) left behind.
+ * Nothing else is ever removed: only the one name that an imscan writer
+ * recorded under this very lock before it created the file.
+ */
+#define LOCK_MAX 512
+#define TMP_SUFFIX 6	/* ".XXXXXX", as mkstemp(3) */
+
+/* The pid on the first line of the lock file, or 0 if it holds anything else. */
 static long lock_owner(int fd)
 {
 	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
 	long pid = 0;
+	ssize_t i;
 
-	if (n < 2 || buf[n - 1] != '\n')
-		return 0;
-	for (ssize_t i = 0; i < n - 1; i++) {
+	for (i = 0; i < n && buf[i] != '\n'; i++) {
 		if (buf[i] < '0' || buf[i] > '9' || pid > 100000000)
 			return 0;
 		pid = 10 * pid + (buf[i] - '0');
 	}
-	return pid;
+	return i > 0 && i < n ? pid : 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Rewrites the lock file: our pid, and tmp's name if not NULL. Best effort. */
+static void lock_record(struct baseline_writer *w, const char *tmp)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%ld\n", (long)getpid());
+	if (tmp)
+		strbuf_addf(&sb, "%s\n", base_name(tmp));
+	if (ftruncate(w->lockfd, 0) == 0 && pwrite(w->lockfd, sb.buf, sb.len, 0) != (ssize_t)sb.len)
+		(void)ftruncate(w->lockfd, 0);
+	strbuf_release(&sb);
+}
+
+/*
+ * With the lock held: if the last writer recorded a temporary file and
+ * died before removing or renaming it, remove it now. The recorded name
+ * must be exactly this baseline's name, '.', and six letters or digits,
+ * and the file a regular file of ours.
+ */
+static void remove_stale_tmp(struct baseline_writer *w)
+{
+	char buf[LOCK_MAX + 1];
+	ssize_t n = pread(w->lockfd, buf, LOCK_MAX, 0);
+	const char *base = base_name(w->path), *name, *end;
+	size_t blen = strlen(base);
+	struct stat st;
+	char *stale;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (!(name = strchr(buf, '\n')) || !(end = strchr(++name, '\n')))
+		return;
+	if ((size_t)(end - name) != blen + 1 + TMP_SUFFIX || memcmp(name, base, blen) ||
+	    name[blen] != '.')
+		return;
+	for (const char *c = name + blen + 1; c < end; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+			return;
+	stale = xmalloc(strlen(w->path) + 1 + TMP_SUFFIX + 1);
+	sprintf(stale, "%s.%.*s", w->path, TMP_SUFFIX, name + blen + 1);
+	if (lstat(stale, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+		if (unlink(stale) == 0)
+			warning("removed '%s', left behind by an imscan that was stopped while "
+				"writing '%s'", stale, w->path);
+	}
+	free(stale);
 }
 
 /*
@@ -705,9 +774,6 @@ static long lock_owner(int fd)
  */
 static int take_lock(struct baseline_writer *w)
 {
-	char buf[32];
-	int n;
-
 	w->lockfd = open(w->lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (w->lockfd < 0)
 		return error("cannot open lock file '%s': %s", w->lockpath, strerror(errno));
@@ -722,11 +788,42 @@ static int take_lock(struct baseline_writer *w)
 				     w->path, pid);
 		return error("'%s' is being written by another imscan", w->path);
 	}
-	/* Only informs the next writer's message; failure changes nothing. */
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(w->lockfd, 0) == 0 && pwrite(w->lockfd, buf, (size_t)n, 0) != n)
-		(void)ftruncate(w->lockfd, 0);
+	w->locked = 1;
+	remove_stale_tmp(w);
+	lock_record(w, NULL);
 	return 0;
+}
+
+/*
+ * Creates the temporary file path.XXXXXX (mode 0600), its name recorded
+ * in the lock file first, so that a writer killed at any point leaves
+ * nothing the next one cannot clean up. -1 with errno.
+ */
+static int create_tmp(struct baseline_writer *w)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t len = strlen(w->path);
+
+	w->tmp = xmalloc(len + 1 + TMP_SUFFIX + 1);
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned char r[TMP_SUFFIX];
+		int fd;
+
+		randombytes_buf(r, sizeof(r));
+		memcpy(w->tmp, w->path, len);
+		w->tmp[len] = '.';
+		for (int i = 0; i < TMP_SUFFIX; i++)
+			w->tmp[len + 1 + i] = set[r[i] % (sizeof(set) - 1)];
+		w->tmp[len + 1 + TMP_SUFFIX] = '\0';
+		lock_record(w, w->tmp);
+		fd = open(w->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 static void writer_free(struct baseline_writer *w)
@@ -735,6 +832,8 @@ static void writer_free(struct baseline_writer *w)
 		close(w->fd);
 	if (w->tmp)
 		unlink(w->tmp);
+	if (w->locked)
+		lock_record(w, NULL);	/* nothing left to clean up */
 	if (w->lockfd >= 0)
 		close(w->lockfd);	/* releases the flock */
 	if (w->zinit)
@@ -749,6 +848,24 @@ static void writer_free(struct baseline_writer *w)
 	free(w);
 }
 
+/*
+ * Refuses, before any work is done, a path that could never be renamed
+ * over: no file name at all ("", "dir/"), or something that is not a
+ * regular file (a directory, a FIFO, a device). A symlink is replaced,
+ * not followed, as rename(2) does.
+ */
+static int check_target(const char *path)
+{
+	size_t len = strlen(path);
+	struct stat st;
+
+	if (!len || path[len - 1] == '/')
+		return error("'%s': not a file name", path);
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return error("'%s': not a regular file", path);
+	return 0;
+}
+
 int baseline_writer_open(struct baseline_writer **out, const char *path,
 			 const struct baseline_header *h)
 {
@@ -759,6 +876,8 @@ int baseline_writer_open(struct baseline_writer **out, const char *path,
 	int ret = -1;
 
 	*out = NULL;
+	if (check_target(path) < 0)
+		return -1;
 	if (sodium_init() < 0)
 		return error("cannot initialise libsodium");
 	w = alloc_aligned(sizeof(*w));
@@ -776,10 +895,7 @@ int baseline_writer_open(struct baseline_writer **out, const char *path,
 		goto cleanup;
 	if (make_parents(path) < 0 || take_lock(w) < 0)
 		goto cleanup;
-	w->tmp = xmalloc(len + 8);
-	memcpy(w->tmp, path, len);
-	memcpy(w->tmp + len, ".XXXXXX", 8);
-	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	w->fd = create_tmp(w);
 	if (w->fd < 0) {
 		error("'%s': cannot create temporary file '%s': %s",
 		      path, w->tmp, strerror(errno));

@@ -82,6 +82,10 @@ bool json_add_string(struct strbuf *out, const void *s, size_t n)
 			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
 
 			strbuf_adds(out, u);
+			/* "\u0000" is valid JSON, but most readers keep strings as C
+			 * strings and would cut it short there: give them the _b64. */
+			if (!c)
+				lossy = true;
 		}
 		i += l;
 	}
@@ -112,6 +116,24 @@ void base64_add(struct strbuf *out, const void *p, size_t n)
 	strbuf_setlen(out, out->len + len - 1);
 }
 
+/*
+ * Valid UTF-8 that a terminal would still act on: the C1 controls
+ * (U+0080-U+009F), and the characters that reorder or break the line
+ * around them, with which a name can make a text line read differently
+ * from what it holds ("Trojan Source"): U+061C, U+200E, U+200F, U+2028,
+ * U+2029, U+202A-U+202E and U+2066-U+2069.
+ */
+static bool text_hazard(const unsigned char *p, size_t l)
+{
+	if (l == 2)
+		return (p[0] == 0xc2 && p[1] < 0xa0) || (p[0] == 0xd8 && p[1] == 0x9c);
+	if (l != 3 || p[0] != 0xe2)
+		return false;
+	if (p[1] == 0x80)
+		return p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae);
+	return p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9;
+}
+
 void text_add_escaped(struct strbuf *out, const void *s, size_t n)
 {
 	const unsigned char *p = s;
@@ -121,9 +143,9 @@ void text_add_escaped(struct strbuf *out, const void *s, size_t n)
 		size_t l = utf8_seq_len(p + i, n - i);
 
 		if (l > 1) {
-			/* C1 controls (U+0080-U+009F) are terminal controls too */
-			if (l == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
-				strbuf_addf(out, "\\x%02x\\x%02x", c, p[i + 1]);
+			if (text_hazard(p + i, l)) {
+				for (size_t k = 0; k < l; k++)
+					strbuf_addf(out, "\\x%02x", p[i + k]);
 			} else {
 				strbuf_add(out, p + i, l);
 			}

@@ -159,23 +159,16 @@ static int idname_cmp(const void *a, const void *b)
  */
 static int open_root_file(int rootfd, const char *rel)
 {
-	struct open_how how;
 	struct stat st;
-	long fd;
+	int fd = walk_open_in_root(rootfd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	do
-		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
 	if (fd < 0)
 		return -1;
-	if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close((int)fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
 		return -1;
 	}
-	return (int)fd;
+	return fd;
 }
 
 /*
@@ -912,71 +905,230 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 
 /* ---- content ------------------------------------------------------------ */
 
-static const unsigned char zeros[64 * 1024];
+/*
+ * Zero runs. A file's content hash is the hash of its bytes, what
+ * sha256sum prints, unless at least PROBE_ZERO_RUN_MIN of them lie in
+ * zero chunks: PROBE_CHUNK-sized, PROBE_CHUNK-aligned pieces of the file
+ * that are all zero. Then it is the hash of the zero-run encoding of the
+ * content (imscan(1), HARDENING): ZR_MAGIC, then for each chunk in order
+ * 'D' and its bytes (the last chunk may be shorter), except that each
+ * maximal run of N zero chunks is 'Z' and N as 8 bytes little-endian.
+ *
+ * Holes (SEEK_DATA/SEEK_HOLE) are zero chunks that need no reading, so a
+ * 1 TiB sparse file hashes in the time of its data, not in the ten minutes
+ * that hashing a TiB of zeros takes: a user who may create files in a
+ * monitored tree must not be able to stall the scan for free. Since the
+ * encoding depends on the bytes alone, never on which of them are holes, a
+ * file copied sparse or dense keeps its hash; and below the threshold,
+ * where feeding holes as zeros costs at most a fraction of a second, the
+ * hash stays comparable with the usual tools.
+ */
+#define ZR_MAGIC "imscan zero-run digest 1\n"
 
-static void feed_zeros(struct digest_ctx *d, uint64_t n)
+static const unsigned char zeros[PROBE_CHUNK];
+
+struct hasher {
+	int fd;
+	struct digest_ctx *d;
+	unsigned char *buf;
+	size_t bufsize;		/* a multiple of PROBE_CHUNK */
+	bool sparse;		/* look for holes */
+	bool zr;		/* the zero-run encoding */
+	uint64_t zbytes;	/* plain: bytes in zero chunks so far */
+	uint64_t run;		/* zr: zero chunks not yet written */
+};
+
+static bool all_zero(const unsigned char *p, size_t n)
 {
-	while (n) {
-		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+	return !p[0] && !memcmp(p, p + 1, n - 1);
+}
 
-		digest_update(d, zeros, k);
-		n -= k;
-	}
+static void flush_run(struct hasher *h)
+{
+	unsigned char z[9] = { 'Z' };
+
+	if (!h->run)
+		return;
+	for (int i = 0; i < 8; i++)
+		z[1 + i] = (unsigned char)(h->run >> (8 * i));
+	digest_update(h->d, z, sizeof(z));
+	h->run = 0;
 }
 
 /*
- * Feeds the whole content of fd to d. In a sparse file the holes are
- * found with SEEK_DATA/SEEK_HOLE and fed as zeros without reading them;
- * the digest is the same as of the bytes read(2) would return.
- * -1 with errno.
+ * n zero chunks; p holds their bytes, or is NULL for a hole. 1 when the
+ * plain hash reaches the threshold: start over with the encoding.
+ */
+static int zero_chunks(struct hasher *h, const unsigned char *p, uint64_t n)
+{
+	if (h->zr) {
+		h->run += n;
+		return 0;
+	}
+	if (h->zbytes + n * PROBE_CHUNK >= PROBE_ZERO_RUN_MIN)
+		return 1;
+	h->zbytes += n * PROBE_CHUNK;
+	for (; n; n--, p = p ? p + PROBE_CHUNK : NULL)
+		digest_update(h->d, p ? p : zeros, PROBE_CHUNK);
+	return 0;
+}
+
+static void data_chunk(struct hasher *h, const unsigned char *p, size_t n)
+{
+	if (h->zr) {
+		flush_run(h);
+		digest_update(h->d, "D", 1);
+	}
+	digest_update(h->d, p, n);
+}
+
+/* Reads up to n bytes at off, fewer only at the end of the file. -1 with errno. */
+static ssize_t pread_full(int fd, unsigned char *p, size_t n, off_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, p + got, n - got, off + (off_t)got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+/* The start of the data at or after off; the end of the file if none. -1 with errno. */
+static off_t next_data(int fd, off_t off)
+{
+	off_t d = lseek(fd, off, SEEK_DATA);
+
+	if (d < 0 && errno == ENXIO)
+		d = lseek(fd, 0, SEEK_END);
+	return d;
+}
+
+/*
+ * Feeds the content of h->fd to h->d, to its end. 0 when done, 1 when the
+ * plain hash must give way to the zero-run encoding, -1 with errno.
+ */
+static int hash_pass(struct hasher *h)
+{
+	off_t off = 0;
+
+	for (;;) {
+		size_t want = h->bufsize;
+		ssize_t n;
+
+		if (h->sparse) {
+			off_t data = next_data(h->fd, off), end;
+
+			if (data < 0) {
+				h->sparse = false;	/* not supported here: read it all */
+				continue;
+			}
+			if (data - off >= (off_t)PROBE_CHUNK) {
+				uint64_t k = (uint64_t)(data - off) / PROBE_CHUNK;
+
+				if (zero_chunks(h, NULL, k))
+					return 1;
+				off += (off_t)(k * PROBE_CHUNK);
+				continue;
+			}
+			/* Read to the end of this data, in whole chunks. */
+			end = lseek(h->fd, data > off ? data : off, SEEK_HOLE);
+			if (end < 0) {
+				h->sparse = false;
+				continue;
+			}
+			if (end > off && (uint64_t)(end - off) < want)
+				want = (size_t)((uint64_t)(end - off + PROBE_CHUNK - 1) /
+						PROBE_CHUNK * PROBE_CHUNK);
+		}
+		n = pread_full(h->fd, h->buf, want, off);
+		if (n < 0)
+			return -1;
+		for (size_t i = 0; i < (size_t)n; i += PROBE_CHUNK) {
+			size_t len = (size_t)n - i < PROBE_CHUNK ? (size_t)n - i : PROBE_CHUNK;
+
+			if (len == PROBE_CHUNK && all_zero(h->buf + i, len)) {
+				if (zero_chunks(h, h->buf + i, 1))
+					return 1;
+			} else {
+				data_chunk(h, h->buf + i, len);
+			}
+		}
+		off += n;
+		if ((size_t)n < want)
+			break;
+	}
+	if (h->zr)
+		flush_run(h);
+	return 0;
+}
+
+/*
+ * True if the holes of fd alone hold PROBE_ZERO_RUN_MIN bytes of zero
+ * chunks, so that the plain pass need not hash them as zeros first. Looks
+ * at no more than 4096 holes; the plain pass finds out for the rest.
+ */
+static bool holes_reach_threshold(int fd)
+{
+	uint64_t found = 0;
+	off_t off = 0, eof = lseek(fd, 0, SEEK_END);
+
+	if (eof < 0)
+		return false;
+	for (int i = 0; i < 4096 && off < eof; i++) {
+		off_t data = next_data(fd, off);
+		uint64_t first = ((uint64_t)off + PROBE_CHUNK - 1) / PROBE_CHUNK;
+		uint64_t last;
+
+		if (data < 0)
+			return false;
+		if (data > eof)
+			data = eof;
+		last = (uint64_t)data / PROBE_CHUNK;
+		if (last > first)
+			found += (last - first) * PROBE_CHUNK;
+		if (found >= PROBE_ZERO_RUN_MIN)
+			return true;
+		if (data >= eof || (off = lseek(fd, data, SEEK_HOLE)) < 0)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Feeds the whole content of fd to d: its bytes, or their zero-run
+ * encoding (above). buf/bufsize: the caller's read buffer. -1 with errno.
  */
 static int hash_fd(int fd, struct digest_ctx *d, unsigned char *buf, size_t bufsize, bool sparse)
 {
-	off_t off = 0, data_end = 0;
+	struct hasher h = { fd, d, buf, bufsize - bufsize % PROBE_CHUNK, sparse, false, 0, 0 };
+	unsigned char *own = NULL;
+	int rc;
 
-	for (;;) {
-		size_t want = bufsize;
-		ssize_t n;
-
-		if (sparse && off >= data_end) {
-			off_t data = lseek(fd, off, SEEK_DATA);
-
-			if (data < 0 && errno == ENXIO) {
-				/* Only a hole up to the end. */
-				off_t end = lseek(fd, 0, SEEK_END);
-
-				if (end < 0)
-					return -1;
-				if (end > off)
-					feed_zeros(d, (uint64_t)(end - off));
-				return 0;
-			}
-			if (data < 0) {
-				sparse = false;	/* not supported here: read it all */
-				continue;
-			}
-			if (data > off)
-				feed_zeros(d, (uint64_t)(data - off));
-			off = data;
-			data_end = lseek(fd, off, SEEK_HOLE);
-			if (data_end < 0) {
-				sparse = false;
-				continue;
-			}
-		}
-		if (sparse && data_end > off && (uint64_t)(data_end - off) < want)
-			want = (size_t)(data_end - off);
-		n = pread(fd, buf, want, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		digest_update(d, buf, (size_t)n);
-		off += n;
+	if (!h.bufsize) {
+		own = h.buf = xmalloc(PROBE_CHUNK);
+		h.bufsize = PROBE_CHUNK;
 	}
+	h.zr = sparse && holes_reach_threshold(fd);
+	if (h.zr)
+		digest_update(d, ZR_MAGIC, sizeof(ZR_MAGIC) - 1);
+	rc = hash_pass(&h);
+	if (rc == 1) {
+		digest_reset(d);
+		h.zr = true;
+		h.sparse = sparse;
+		digest_update(d, ZR_MAGIC, sizeof(ZR_MAGIC) - 1);
+		rc = hash_pass(&h);
+	}
+	free(own);
+	return rc < 0 ? -1 : 0;
 }
 
 static bool same_content_stat(const struct statx *a, const struct statx *b)
@@ -1063,6 +1215,8 @@ int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 			record_set_int(rec, ATTR_MTIME, ts_ns(&after.stx_mtime));
 		if (record_has(rec, ATTR_CTIME))
 			record_set_int(rec, ATTR_CTIME, ts_ns(&after.stx_ctime));
+		if (record_has(rec, ATTR_BLOCKS) && (after.stx_mask & STATX_BLOCKS))
+			record_set_int(rec, ATTR_BLOCKS, (int64_t)after.stx_blocks);
 		for (size_t i = 0; i < N(hash_ids); i++) {
 			unsigned char out[DIGEST_MAX];
 

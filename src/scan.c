@@ -33,7 +33,7 @@ struct scan {
 	struct walk *walk;
 	struct probe *probe;
 	struct pool *pool;
-	struct active *levels;	/* levels[d]: entities active below the dir at depth d */
+	struct active *levels;	/* levels[l]: entities active below the dir at walk level l */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
 	const struct recstream *reuse;	/* --quick */
@@ -134,8 +134,13 @@ static void select_entry(struct scan *s, const struct walk_entry *e, struct pool
 {
 	const struct ruleset *rs = s->rules;
 	int is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
-	struct active *below = level(s, e->depth);
-	const struct active *parent = e->depth ? level(s, e->depth - 1) : NULL;
+	/*
+	 * Kept by the walk's level, not depth: a nested base walked on its
+	 * own restarts depth at 0 while the walk it suspended still needs
+	 * its directories' state. A base walked on its own inherits nothing.
+	 */
+	struct active *below = level(s, e->level);
+	const struct active *parent = e->depth ? level(s, e->level - 1) : NULL;
 
 	below->n = 0;
 	if (parent)
@@ -266,7 +271,7 @@ static int fill_one(struct scan *s, struct pool_slot *slot)
 			return r;
 		select_entry(s, e, slot);
 		is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
-		wanted_below = is_dir && level(s, e->depth)->n;
+		wanted_below = is_dir && level(s, e->level)->n;
 		why = e->err ? strerror(e->err) : NULL;
 		if (wanted_below && e->pathlen > SCAN_MAX_KEY - NAME_MAX - 1) {
 			/* its entries' keys would not fit in a baseline */

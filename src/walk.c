@@ -27,14 +27,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -307,34 +305,195 @@ static void warn_changed(struct walk *w, size_t pathlen, const char *what)
 	warning("directory '%s' changed during the scan; %s", w->tmp.buf, what);
 }
 
+/* ---- resolving inside root ------------------------------------------------ */
+
+#define MAX_SYMLINKS 40	/* as the kernel's ELOOP limit */
+
+/* The target of the symlink open as O_PATH descriptor fd, into sb. -1 with errno. */
+static int read_link(int fd, struct strbuf *sb)
+{
+	size_t cap = 256;
+
+	for (;;) {
+		ssize_t n;
+
+		strbuf_reset(sb);
+		strbuf_grow(sb, cap);
+		n = readlinkat(fd, "", sb->buf, cap);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < cap) {
+			strbuf_setlen(sb, (size_t)n);
+			return 0;
+		}
+		cap *= 2;
+	}
+}
+
+/* Replaces the first cut bytes of sb with ins[0..n). */
+static void splice_front(struct strbuf *sb, size_t cut, const char *ins, size_t n)
+{
+	struct strbuf t;
+
+	strbuf_init(&t);
+	strbuf_add(&t, ins, n);
+	strbuf_add(&t, sb->buf + cut, sb->len - cut);
+	strbuf_release(sb);
+	*sb = t;
+}
+
+/* Opens the resolved path done (relative to root) as an O_PATH directory. */
+static int open_resolved(int rootfd, const struct strbuf *done)
+{
+	int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *p = done->buf, *end = done->buf + done->len;
+
+	while (fd >= 0 && p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		char *name = xstrndup(p, slash ? (size_t)(slash - p) : (size_t)(end - p));
+		int next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int err = errno;
+
+		free(name);
+		close(fd);
+		errno = err;
+		fd = next;
+		p = slash ? slash + 1 : end;
+	}
+	return fd;
+}
+
 /*
- * Opens the directory path[0..len) (absolute, inside root) following
- * symlinks but never out of root. -1 with errno.
+ * RESOLVE_IN_ROOT done one component at a time, so that it works where
+ * openat2(2) does not (Linux before 5.6, valgrind) and the same way
+ * everywhere: each step is an openat() with O_NOFOLLOW relative to a
+ * directory already inside root; ".." is lexical, and stops at root; a
+ * symlink is read as text and resolved again from the directory holding it
+ * (from root if absolute), so no symlink, "..", or magic link in /proc can
+ * lead out. Like the walk itself, it relies on descriptors: a directory
+ * moved out of root while it is being resolved through is not noticed.
  */
+int walk_open_in_root(int rootfd, const char *path, int flags)
+{
+	struct strbuf todo, done, link;
+	int cur, fd = -1, err = 0, links = 0;
+
+	strbuf_init(&todo);
+	strbuf_init(&done);
+	strbuf_init(&link);
+	strbuf_adds(&todo, path);
+	cur = open_resolved(rootfd, &done);
+	while (cur >= 0) {
+		const char *p = todo.buf, *end, *rest;
+		size_t n;
+		bool last;
+		struct stat st;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			/* The path names root itself, or ends in "." or "..". */
+			fd = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+			err = errno;
+			break;
+		}
+		end = p + strcspn(p, "/");
+		n = (size_t)(end - p);
+		for (rest = end; *rest == '/'; rest++)
+			;
+		last = !*rest;
+		if (n == 1 && p[0] == '.') {
+			splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = memrchr(done.buf, '/', done.len);
+
+			strbuf_setlen(&done, slash ? (size_t)(slash - done.buf) : 0);
+			splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
+			close(cur);
+			cur = open_resolved(rootfd, &done);
+			err = errno;
+			continue;
+		}
+		{
+			char *name = xstrndup(p, n);
+
+			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			err = errno;
+			if (fd >= 0 && fstat(fd, &st) < 0) {
+				err = errno;
+				close(fd);
+				fd = -1;
+			}
+			if (fd >= 0 && !S_ISLNK(st.st_mode) && last) {
+				/* O_NOFOLLOW: a symlink swapped in since is refused. */
+				close(fd);
+				fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
+				err = errno;
+				free(name);
+				break;
+			}
+			free(name);
+		}
+		if (fd < 0)
+			break;
+		if (S_ISLNK(st.st_mode)) {
+			if (++links > MAX_SYMLINKS || (last && (flags & O_NOFOLLOW))) {
+				close(fd);
+				fd = -1;
+				err = ELOOP;
+				break;
+			}
+			if (read_link(fd, &link) < 0) {
+				err = errno;
+				close(fd);
+				fd = -1;
+				break;
+			}
+			close(fd);
+			fd = -1;
+			/* The rest of the path now follows the link's target. */
+			splice_front(&todo, (size_t)(end - todo.buf), link.buf, link.len);
+			if (link.len && link.buf[0] == '/') {
+				strbuf_reset(&done);
+				close(cur);
+				cur = open_resolved(rootfd, &done);
+				err = errno;
+			}
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			err = ENOTDIR;
+			break;
+		}
+		close(cur);
+		cur = fd;
+		fd = -1;
+		if (done.len)
+			strbuf_addc(&done, '/');
+		strbuf_add(&done, p, n);
+		splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
+	}
+	if (cur >= 0)
+		close(cur);
+	else if (fd < 0 && !err)
+		err = ENOENT;
+	strbuf_release(&todo);
+	strbuf_release(&done);
+	strbuf_release(&link);
+	errno = err;
+	return fd;
+}
+
+/* Opens the directory path[0..len) (absolute, inside root). -1 with errno. */
 static int open_in_root(struct walk *w, const char *path, size_t len)
 {
-	struct open_how how;
-	long fd;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	strbuf_reset(&w->tmp);
-	while (len && *path == '/') {
-		path++;
-		len--;
-	}
-	if (len)
-		strbuf_add(&w->tmp, path, len);
-	else
-		strbuf_addc(&w->tmp, '.');
-	/* EAGAIN: a concurrent rename raced with ".." resolution. */
-	for (int tries = 0; tries < 8; tries++) {
-		fd = syscall(SYS_openat2, w->rootfd, w->tmp.buf, &how, sizeof(how));
-		if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
-			break;
-	}
-	return (int)fd;
+	strbuf_add(&w->tmp, path, len);
+	return walk_open_in_root(w->rootfd, w->tmp.buf, O_RDONLY | O_DIRECTORY);
 }
 
 static bool same_dir(int fd, dev_t dev, ino_t ino)
@@ -432,6 +591,39 @@ static bool is_no_descend_path(const struct strbuf *path)
 }
 
 /*
+ * A directory that is one of those being walked above it (the same dev
+ * and inode) would be walked again, inside itself: a bind mount of a
+ * directory below itself, or a file system that shows a loop (a corrupt
+ * or hostile image, FUSE). Say so and do not descend it; every frame on
+ * the stack is an ancestor (suspended outer frames included: a nested
+ * base lies below them).
+ */
+static bool is_ancestor(struct walk *w, dev_t dev, ino_t ino)
+{
+	struct strbuf here, there;
+
+	for (size_t i = w->nframes; i-- > 0;) {
+		const struct frame *f = &w->frames[i];
+
+		if (f->dev != dev || f->ino != ino)
+			continue;
+		strbuf_init(&here);
+		strbuf_init(&there);
+		text_add_escaped(&here, w->path.buf, w->path.len);
+		if (f->pathlen)
+			text_add_escaped(&there, w->path.buf, f->pathlen);
+		else
+			strbuf_addc(&there, '/');
+		warning("directory '%s' is '%s' again (a bind mount or a file system loop); "
+			"it is not descended", here.buf, there.buf);
+		strbuf_release(&here);
+		strbuf_release(&there);
+		return true;
+	}
+	return false;
+}
+
+/*
  * The entry in w->ent is a directory: open it now, so that its err and
  * walk_entry_fd() are known when it is yielded, and list it if it is to be
  * descended. parent_dev: device of the directory holding it (bases: 0,
@@ -488,6 +680,8 @@ static int prepare_child(struct walk *w, int dirfd, const char *openname,
 			return 1;
 		if (st.st_dev != parent_dev && is_pseudo_fs(fd))
 			return 1;
+		if (is_ancestor(w, st.st_dev, st.st_ino))
+			return 1;
 	}
 	if (read_dir(w, c) < 0) {
 		e->err = errno;
@@ -509,6 +703,7 @@ static void entry_init(struct walk *w, const char *name, size_t namelen, int dir
 	e->namelen = namelen;
 	e->dirfd = dirfd;
 	e->depth = depth;
+	e->level = (unsigned)w->nframes;	/* where its frame goes, if it is a dir */
 	e->is_base = is_base;
 }
 
@@ -536,9 +731,6 @@ static int start_base(struct walk *w, const struct base *b)
 	if (w->parentfd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		if (errno == ENOSYS)
-			return error("cannot open '%s': openat2 is not available (Linux 5.6 or later is needed)",
-				     b->path);
 		e->err = errno;
 		return 1;
 	}

@@ -57,7 +57,12 @@ struct baseline_writer;
  * Starts writing path: takes an exclusive lock (path + ".lock"; a second
  * writer fails at once with "'<path>' is being written by another imscan
  * (pid N)"), creates the directory if missing (0700), opens a temporary
- * file in the same directory with mode 0600.
+ * file path.XXXXXX in the same directory with mode 0600. The lock file
+ * (0600) holds the writer's pid and the temporary file's name; a writer
+ * that finds there the name of a temporary file a killed writer left
+ * behind removes it, with a warning(). Refused at once: a path that is no
+ * file name ("", "dir/") or names something other than a regular file or
+ * a symlink ("'<path>': not a regular file").
  */
 int baseline_writer_open(struct baseline_writer **out, const char *path,
 			 const struct baseline_header *h);

@@ -9,8 +9,15 @@
  * readable text use "k"; those that need the exact bytes use "k_b64" when
  * present. Control characters are always escaped (\n, \u001b, ...).
  *
+ * A NUL byte, valid UTF-8 as it is, also brings the "k_b64" sibling
+ * ("\u0000" is exact JSON, but most readers would cut the string there).
+ *
  * Text output never writes a control character or invalid UTF-8 raw: they
- * become \n, \t, \xHH, and a backslash becomes \\.
+ * become \n, \t, \xHH, and a backslash becomes \\. Neither does it write
+ * the C1 controls (U+0080-U+009F) or the bidirectional and line-breaking
+ * format characters (U+061C, U+200E, U+200F, U+2028, U+2029, U+202A-U+202E,
+ * U+2066-U+2069), with which a name could make a line read as something
+ * else: each of their bytes becomes \xHH.
  */
 #ifndef IMSCAN_ESCAPE_H
 #define IMSCAN_ESCAPE_H
@@ -24,7 +31,8 @@
 size_t utf8_seq_len(const unsigned char *p, size_t n);
 bool utf8_valid(const void *p, size_t n);
 
-/* Appends a quoted JSON string; returns true if any byte was replaced. */
+/* Appends a quoted JSON string; returns true if any byte was replaced, or the
+ * string holds a NUL (then it needs the base64 sibling, see above). */
 bool json_add_string(struct strbuf *out, const void *p, size_t n);
 
 /* Appends "name":"value" and, when lossy, ,"name_b64":"...". */

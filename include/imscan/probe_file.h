@@ -55,14 +55,25 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 		    const struct attrset *want, struct record *rec, int *fdp);
 
 /*
+ * Content hashes and the zero-run encoding (probe_file.c, imscan(1)
+ * HARDENING): a file with at least PROBE_ZERO_RUN_MIN bytes in all-zero,
+ * PROBE_CHUNK-aligned chunks of PROBE_CHUNK bytes is hashed in an encoding
+ * where each run of such chunks is its length, so that holes are never
+ * read nor hashed byte by byte; any other file is hashed as its bytes.
+ */
+#define PROBE_CHUNK		(64u << 10)
+#define PROBE_ZERO_RUN_MIN	(256ull << 20)
+
+/*
  * Reads fd to its end, sets each wanted hash attribute in rec, closes fd.
- * buf/bufsize: a scratch read buffer owned by the calling thread. Holes
- * of sparse files are hashed as zeros without being read.
+ * buf/bufsize: a scratch read buffer owned by the calling thread (best a
+ * multiple of PROBE_CHUNK). Holes of sparse files are not read: below the
+ * zero-run threshold they are hashed as zeros, above it as run lengths.
  * If the file changes while being read (size, mtime or ctime moves), it is
  * read again, up to 3 times; if it never holds still, ATTR_ERROR is set to
  * "file changed while being hashed" and no hash is recorded. When a hash
- * is recorded, size, mtime and ctime already in rec are updated to the
- * values that go with it. Read errors go to ATTR_ERROR. Returns 0.
+ * is recorded, size, mtime, ctime and blocks already in rec are updated to
+ * the values that go with it. Read errors go to ATTR_ERROR. Returns 0.
  * Thread-safe (for different records).
  */
 int probe_file_content(int fd, const struct attrset *want, struct record *rec,

@@ -9,7 +9,7 @@
  * relative to an open directory descriptor with AT_SYMLINK_NOFOLLOW /
  * O_NOFOLLOW, so a symlink is never followed, not even one planted between
  * readdir and open. Intermediate components of a base are resolved inside
- * root (openat2 RESOLVE_IN_ROOT): "--root /img" never escapes /img.
+ * root (walk_open_in_root): "--root /img" never escapes /img.
  * At most WALK_MAX_FDS directory descriptors stay open, whatever the depth;
  * a directory re-opened later is checked to be the same (dev, inode).
  * Entries that vanish mid-walk are skipped quietly; a directory found
@@ -18,7 +18,10 @@
  * Pseudo file systems (proc, sysfs, devpts, cgroup, ...; devtmpfs looks like
  * tmpfs and is caught by the /dev rule) met while walking are yielded but
  * not descended, nor are /proc, /sys, /dev and /run of the root, nor
- * automount points; a base itself is always descended.
+ * automount points; a base itself is always descended. A directory that
+ * is the same (dev, inode) as one above it in the walk (a directory bind
+ * mounted below itself, a file system loop in a hostile image) is yielded
+ * with a warning() and not descended, so the walk always ends.
  *
  * Nested bases (/etc and /etc/ssh): when the walk of the outer base
  * reaches the inner one through real directories, it is yielded once, as
@@ -51,11 +54,29 @@ struct walk_entry {
 	int err;		/* 0, or errno: stat failed, or for a directory:
 				   it could not be opened or read (not descended) */
 	unsigned depth;		/* 0 for a base walked on its own; below it, 1, 2, ... */
+	unsigned level;		/* the entry's place on the walk's stack of open
+				   directories: its parent's level + 1, except
+				   that a base walked on its own continues above
+				   the walk it suspended (whose directories stay
+				   at their levels) instead of starting at 0.
+				   Unique among the directories being walked, so
+				   per-directory state can be kept by level;
+				   depth cannot serve, as it restarts at 0 */
 	int is_base;		/* this entry is one of the bases (a nested base
 				   reached by the outer walk keeps the outer depth) */
 };
 
 struct walk;
+
+/*
+ * Opens path with flags (O_CLOEXEC is added), resolving it inside the
+ * directory rootfd as if that were "/": leading '/' and ".." stop at it,
+ * and symlinks, absolute ones included, are followed within it (but with
+ * O_NOFOLLOW in flags, not the last component). What openat2(2) with
+ * RESOLVE_IN_ROOT does, done one O_NOFOLLOW step at a time so that it also
+ * works without openat2 (Linux before 5.6, valgrind). -1 with errno.
+ */
+int walk_open_in_root(int rootfd, const char *path, int flags);
 
 /*
  * root: directory used as "/" (NULL or "/" for the live system).
@@ -70,8 +91,8 @@ void walk_free(struct walk *w);
 
 /*
  * Returns 1 with *out (borrowed, valid until the next call), 0 at the end,
- * -1 on a fatal error (message left; the only one is a kernel without
- * openat2). A base that does not exist is skipped (no entry); one that
+ * -1 on a fatal error (message left; there is none at present). A base
+ * that does not exist is skipped (no entry); one that
  * cannot be examined is yielded with err set.
  * A directory is opened (and listed) when it is yielded, so err already
  * says whether it can be descended.

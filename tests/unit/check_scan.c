@@ -177,6 +177,59 @@ START_TEST(test_scan_parallel_order)
 }
 END_TEST
 
+/*
+ * A nested base the outer walk does not reach (its way is excluded) is
+ * walked on its own; the outer walk must go on selecting after it.
+ */
+START_TEST(test_scan_nested_base_on_its_own)
+{
+	static const char json[] =
+		"[{\"id\":\"r1\",\"name\":\"a\",\"entities\":[{\"type\":\"file\",\"base\":\"/a\","
+		"  \"exclude\":[\"/x\"]}]},"
+		" {\"id\":\"r2\",\"name\":\"y\",\"entities\":[{\"type\":\"file\",\"base\":\"/a/x/y\"}]}]";
+	static const char *const want =
+		"/a 0\n/a/b 0\n/a/b/f 0\n/a/x/y 1\n/a/x/y/g 1\n/a/z 0\n/a/z/h 0\n/a/zz 0\n";
+	const char *dirs[] = { "a", "a/b", "a/x", "a/x/y", "a/z" };
+	char *root = unit_tmpdir();
+	struct strbuf sb, got;
+	struct ruleset rs;
+	struct scan_opts o = { 0 };
+	const struct record *r;
+	struct scan *s;
+
+	strbuf_init(&sb);
+	strbuf_init(&got);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s", root, dirs[i]);
+		ck_assert_int_eq(mkdir(sb.buf, 0755), 0);
+	}
+	unit_write(root, "a/b/f", "1\n");
+	unit_write(root, "a/x/y/g", "1\n");
+	unit_write(root, "a/z/h", "1\n");
+	unit_write(root, "a/zz", "1\n");
+	ruleset_init(&rs, ATTR_SHA256);
+	ck_assert_int_eq(ruleset_load_json(&rs, json, strlen(json), "t"), 0);
+	o.root = root;
+	o.rules = &rs;
+	o.jobs = 1;
+	s = scan_open(&o);
+	ck_assert_ptr_nonnull(s);
+	while (scan_next(s, &r) > 0) {
+		strbuf_addf(&got, "%s ", record_key(r));
+		ents_str(r, &sb);
+		strbuf_addf(&got, "%s\n", sb.buf);
+	}
+	ck_assert_str_eq(got.buf, want);
+	scan_free(s);
+	ruleset_release(&rs);
+	strbuf_release(&sb);
+	strbuf_release(&got);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 /* Scans root and returns 0 if /var/lib came out with no entities and an
  * error, 1 if it came out otherwise, 2 if it did not come out. */
 static int passthrough_result(const char *root)
@@ -245,6 +298,7 @@ Suite *make_scan_suite(void)
 	tcase_add_test(tc, test_scan_parallel_same_result);
 	tcase_add_test(tc, test_scan_parallel_order);
 	tcase_add_test(tc, test_scan_unreadable_passthrough);
+	tcase_add_test(tc, test_scan_nested_base_on_its_own);
 	suite_add_tcase(s, tc);
 	return s;
 }

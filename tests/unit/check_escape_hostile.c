@@ -1,0 +1,66 @@
+/*
+ * check_escape_hostile.c - names built to fool a reader of the output.
+ *
+ * JSON: a NUL byte brings the _b64 sibling, as invalid UTF-8 does (most
+ * JSON readers keep strings as C strings). Text: C1 controls and the
+ * bidirectional and line-breaking format characters are escaped byte by
+ * byte, so that "/etc/\u202Egnp.exe" cannot show as "/etc/exe.png".
+ */
+#include <string.h>
+
+#include "imscan/escape.h"
+#include "unit.h"
+
+static const struct {
+	const char *in;
+	size_t len;
+	const char *json;	/* json_add_member_bytes("k", ...) */
+	const char *text;
+} cases[] = {
+	{ "a\0b", 3, "\"k\":\"a\\u0000b\",\"k_b64\":\"YQBi\"", "a\\x00b" },
+	{ "\0", 1, "\"k\":\"\\u0000\",\"k_b64\":\"AA==\"", "\\x00" },
+	/* U+202E RIGHT-TO-LEFT OVERRIDE */
+	{ "/etc/\xe2\x80\xaegnp.exe", 15, "\"k\":\"/etc/\xe2\x80\xaegnp.exe\"",
+	  "/etc/\\xe2\\x80\\xaegnp.exe" },
+	/* U+2066 LEFT-TO-RIGHT ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE */
+	{ "\xe2\x81\xa6x\xe2\x81\xa9", 7, "\"k\":\"\xe2\x81\xa6x\xe2\x81\xa9\"",
+	  "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9" },
+	/* U+200E, U+200F marks, U+061C ARABIC LETTER MARK */
+	{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 8, "\"k\":\"\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\"",
+	  "\\xe2\\x80\\x8e\\xe2\\x80\\x8f\\xd8\\x9c" },
+	/* U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR */
+	{ "a\xe2\x80\xa8" "b\xe2\x80\xa9", 8, "\"k\":\"a\xe2\x80\xa8" "b\xe2\x80\xa9\"",
+	  "a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9" },
+	/* C1 CSI (U+009B) and NEL (U+0085) */
+	{ "\xc2\x9b" "31m\xc2\x85", 7, "\"k\":\"\xc2\x9b" "31m\xc2\x85\"", "\\xc2\\x9b31m\\xc2\\x85" },
+	/* neighbours that are harmless stay as they are */
+	{ "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b", 11,
+	  "\"k\":\"\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b\"",
+	  "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b" },
+	/* cut short: invalid, so escaped as bytes anyway */
+	{ "\xe2\x80", 2, "\"k\":\"\xef\xbf\xbd\xef\xbf\xbd\",\"k_b64\":\"4oA=\"", "\\xe2\\x80" },
+};
+
+START_TEST(test_hostile_names)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	json_add_member_bytes(&sb, "k", cases[_i].in, cases[_i].len);
+	ck_assert_str_eq(sb.buf, cases[_i].json);
+	strbuf_reset(&sb);
+	text_add_escaped(&sb, cases[_i].in, cases[_i].len);
+	ck_assert_str_eq(sb.buf, cases[_i].text);
+	strbuf_release(&sb);
+}
+END_TEST
+
+Suite *make_escape_hostile_suite(void)
+{
+	Suite *s = suite_create("escape_hostile");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_hostile_names, 0, sizeof(cases) / sizeof(cases[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
