@@ -173,7 +173,7 @@ static void format_flags(struct strbuf *out, unsigned long v)
 		strbuf_addf(out, "%s0x%lx", sep, v);
 }
 
-void attr_format_time(struct strbuf *out, int64_t ns)
+void attr_format_time_prec(struct strbuf *out, int64_t ns, int digits)
 {
 	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
 	time_t t;
@@ -189,7 +189,12 @@ void attr_format_time(struct strbuf *out, int64_t ns)
 		strbuf_addf(out, "@%lld", (long long)ns);
 		return;
 	}
-	strbuf_addf(out, "%s.%09lldZ", buf, (long long)frac);
+	for (int d = digits; d < 9; d++)
+		frac /= 10;
+	if (digits > 0)
+		strbuf_addf(out, "%s.%0*lldZ", buf, digits, (long long)frac);
+	else
+		strbuf_addf(out, "%sZ", buf);
 }
 
 static void format_hex(struct strbuf *out, const unsigned char *p, size_t n)

@@ -134,11 +134,7 @@ int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, u
 
 int cmd_parse_format(const char *s, enum sink_format *out)
 {
-	if (!strcmp(s, "json"))
-		*out = SINK_JSON;
-	else if (!strcmp(s, "text"))
-		*out = SINK_TEXT;
-	else
+	if (sink_format_parse(s, out) < 0)
 		return error("--format '%s': expected json or text", s);
 	return 0;
 }

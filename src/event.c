@@ -43,21 +43,9 @@ static const struct record *event_entity(const struct event *ev)
 /* "2026-11-25T19:20:00.123Z": milliseconds are plenty for when we noticed. */
 static void add_event_time(struct strbuf *out, int64_t ns)
 {
-	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
-	time_t t;
-	struct tm tm;
-	char buf[64];
-
-	if (frac < 0) {
-		frac += 1000000000;
-		sec--;
-	}
-	t = (time_t)sec;
-	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm)) {
-		strbuf_addf(out, "\"@%lld\"", (long long)ns);
-		return;
-	}
-	strbuf_addf(out, "\"%s.%03dZ\"", buf, (int)(frac / 1000000));
+	strbuf_addc(out, '"');
+	attr_format_time_prec(out, ns, 3);
+	strbuf_addc(out, '"');
 }
 
 static void json_str(struct strbuf *out, const char *s)

@@ -222,8 +222,13 @@ void attr_format(struct strbuf *out, const struct record *r, enum attr_id id,
  */
 void attr_json_member(struct strbuf *out, const struct record *r, enum attr_id id);
 
-/* Appends ns since the epoch as "2026-11-25T19:20:00.123456789Z". */
-void attr_format_time(struct strbuf *out, int64_t ns);
+/* Appends ns since the epoch as "2026-11-25T19:20:00.123456789Z", with
+ * digits (0-9) places of fractional seconds. */
+void attr_format_time_prec(struct strbuf *out, int64_t ns, int digits);
+static inline void attr_format_time(struct strbuf *out, int64_t ns)
+{
+	attr_format_time_prec(out, ns, 9);
+}
 
 /* True if a and b have the same value (or both lack) attribute id. */
 bool attr_equal(const struct record *a, const struct record *b, enum attr_id id);
