@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,10 @@
  * malloc's 16-byte-aligned one (measured: 0.86 s against 2.4 s of system
  * time for 4.8 GB). */
 #define POOL_BUFALIGN 4096
+/* Workers asleep are woken once this many jobs wait, not for each: when
+ * the walk is the bottleneck (small files), one wake-up per file doubled
+ * the system calls of the whole scan. */
+#define POOL_BATCH 16
 
 enum { SLOT_FREE, SLOT_FILLING, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
 
@@ -24,6 +29,14 @@ struct pool {
 	size_t depth;
 	size_t head, tail;	/* head: oldest in flight; tail: next to reserve */
 	size_t inflight;
+	/* Jobs are taken in submission order: the next candidate, counted
+	 * from head, so taking one costs O(1) rather than a ring scan. */
+	size_t jobpos;
+	size_t queued;		/* slots in SLOT_QUEUED */
+	/* Who sleeps: wake-ups are futex calls, so send only those that
+	 * someone waits for (measured: 2.6 futex calls per entry before). */
+	unsigned idle;
+	bool head_waiting;
 	unsigned nthreads;
 	pthread_t *threads;
 	pthread_mutex_t mu;
@@ -35,22 +48,24 @@ struct pool {
 
 static void hash_slot(struct pool *p, struct pool_slot *s, unsigned char *buf)
 {
-	probe_file_content(s->fd, &s->want, &s->rec, buf, POOL_BUFSIZE);
-	s->fd = -1;
+	probe_file_content(&s->file, &s->want, &s->rec, buf, POOL_BUFSIZE);
+	s->file.fd = -1;
 	if (record_has(&s->rec, ATTR_SIZE))
 		__atomic_add_fetch(&p->bytes, (uint64_t)record_int(&s->rec, ATTR_SIZE),
 				   __ATOMIC_RELAXED);
 }
 
-/* Finds a queued slot, oldest first; caller holds the lock. */
+/* The oldest queued slot; caller holds the lock. */
 static struct pool_slot *take_job(struct pool *p, size_t *idx)
 {
-	for (size_t k = 0; k < p->inflight; k++) {
-		size_t i = (p->head + k) % p->depth;
+	for (; p->jobpos < p->inflight; p->jobpos++) {
+		size_t i = (p->head + p->jobpos) % p->depth;
 
 		if (p->state[i] == SLOT_QUEUED) {
 			p->state[i] = SLOT_BUSY;
 			*idx = i;
+			p->jobpos++;
+			p->queued--;
 			return &p->slots[i];
 		}
 	}
@@ -66,15 +81,19 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stop && !(s = take_job(p, &i)))
+		while (!p->stop && !(s = take_job(p, &i))) {
+			p->idle++;
 			pthread_cond_wait(&p->work, &p->mu);
+			p->idle--;
+		}
 		if (p->stop)
 			break;
 		pthread_mutex_unlock(&p->mu);
 		hash_slot(p, s, buf);
 		pthread_mutex_lock(&p->mu);
 		p->state[i] = SLOT_DONE;
-		pthread_cond_broadcast(&p->done);
+		if (p->head_waiting && i == p->head)
+			pthread_cond_signal(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
 	free(buf);
@@ -92,15 +111,14 @@ struct pool *pool_new(unsigned jobs, size_t depth)
 	p->state = xcalloc(p->depth, sizeof(*p->state));
 	for (size_t i = 0; i < p->depth; i++) {
 		record_init(&p->slots[i].rec);
-		p->slots[i].fd = -1;
+		p->slots[i].file.fd = -1;
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (jobs <= 1) {
-		p->inline_buf = xaligned_alloc(POOL_BUFALIGN, POOL_BUFSIZE);
+	p->inline_buf = xaligned_alloc(POOL_BUFALIGN, POOL_BUFSIZE);
+	if (jobs <= 1)
 		return p;
-	}
 	p->threads = xcalloc(jobs, sizeof(*p->threads));
 	for (; p->nthreads < jobs; p->nthreads++) {
 		int rc = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
@@ -125,8 +143,8 @@ void pool_free(struct pool *p)
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	for (size_t i = 0; i < p->depth; i++) {
-		if (p->slots[i].fd >= 0)
-			close(p->slots[i].fd);
+		if (p->slots[i].file.fd >= 0)
+			close(p->slots[i].file.fd);
 		record_release(&p->slots[i].rec);
 	}
 	pthread_mutex_destroy(&p->mu);
@@ -136,8 +154,7 @@ void pool_free(struct pool *p)
 	free(p->slots);
 	free(p->state);
 	free(p->inline_buf);
-	if (!p->nthreads)
-		probe_thread_release();
+	probe_thread_release();	/* this thread's, from hashing inline */
 	free(p);
 }
 
@@ -149,7 +166,7 @@ struct pool_slot *pool_reserve(struct pool *p)
 		return NULL;
 	s = &p->slots[p->tail];
 	record_reset(&s->rec);
-	s->fd = -1;
+	s->file.fd = -1;
 	s->want = ATTRSET_EMPTY;
 	p->state[p->tail] = SLOT_FILLING;
 	return s;
@@ -161,8 +178,8 @@ void pool_submit(struct pool *p)
 	struct pool_slot *s = &p->slots[i];
 
 	p->tail = (p->tail + 1) % p->depth;
-	if (s->fd < 0 || !p->nthreads) {
-		if (s->fd >= 0)
+	if (s->file.fd < 0 || !p->nthreads) {
+		if (s->file.fd >= 0)
 			hash_slot(p, s, p->inline_buf);
 		pthread_mutex_lock(&p->mu);
 		p->state[i] = SLOT_DONE;
@@ -173,7 +190,9 @@ void pool_submit(struct pool *p)
 	pthread_mutex_lock(&p->mu);
 	p->state[i] = SLOT_QUEUED;
 	p->inflight++;
-	pthread_cond_signal(&p->work);
+	p->queued++;
+	if (p->idle && p->queued >= POOL_BATCH)
+		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -186,8 +205,24 @@ struct pool_slot *pool_head(struct pool *p)
 		pthread_mutex_unlock(&p->mu);
 		return NULL;
 	}
-	while (p->state[p->head] != SLOT_DONE)
+	while (p->state[p->head] != SLOT_DONE) {
+		if (p->idle && p->queued)
+			pthread_cond_broadcast(&p->work);
+		if (p->state[p->head] == SLOT_QUEUED) {
+			/* Nobody has it yet: hashing it here beats
+			 * sleeping until a worker does. */
+			p->state[p->head] = SLOT_BUSY;
+			p->queued--;
+			pthread_mutex_unlock(&p->mu);
+			hash_slot(p, &p->slots[p->head], p->inline_buf);
+			pthread_mutex_lock(&p->mu);
+			p->state[p->head] = SLOT_DONE;
+			break;
+		}
+		p->head_waiting = true;
 		pthread_cond_wait(&p->done, &p->mu);
+		p->head_waiting = false;
+	}
 	s = &p->slots[p->head];
 	pthread_mutex_unlock(&p->mu);
 	return s;
@@ -199,6 +234,8 @@ void pool_release_head(struct pool *p)
 	p->state[p->head] = SLOT_FREE;
 	p->head = (p->head + 1) % p->depth;
 	p->inflight--;
+	if (p->jobpos)
+		p->jobpos--;
 	pthread_mutex_unlock(&p->mu);
 }
 

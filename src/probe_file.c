@@ -833,17 +833,21 @@ static int open_regular(const struct walk_entry *e)
 	return fd;
 }
 
+/* What the content hash needs of the descriptor's statx. */
+#define CONTENT_MASK (STATX_SIZE | STATX_MTIME | STATX_CTIME | STATX_BLOCKS)
+
 int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
-		    const struct attrset *want, struct record *rec, int *fdp)
+		    const struct attrset *want, struct record *rec, struct probe_fd *out)
 {
 	struct statx stx = e->stx;
 	struct attrset allowed;
 	struct xsrc xs = { -1, NULL };
 	bool is_root = e->namelen == 1 && e->name[0] == '/';
-	unsigned mask = probe_statx_mask(want);
+	bool hashing = wants_any(want, hash_ids, N(hash_ids));
+	unsigned mask = probe_statx_mask(want) | (hashing ? CONTENT_MASK : 0);
 	int ft, fd = -1, flagfd = -1;
 
-	*fdp = -1;
+	out->fd = -1;
 	if (e->err) {
 		set_error(rec, e->err);
 		/* A directory that cannot be opened still has its stat: its
@@ -896,10 +900,12 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 	if (flagfd >= 0 && attrset_has(&allowed, ATTR_FLAGS))
 		probe_flags(flagfd, rec);
 
-	if (fd >= 0 && wants_any(&allowed, hash_ids, N(hash_ids)))
-		*fdp = fd;
-	else if (fd >= 0)
+	if (fd >= 0 && wants_any(&allowed, hash_ids, N(hash_ids))) {
+		out->fd = fd;
+		out->stx = stx;
+	} else if (fd >= 0) {
 		close(fd);
+	}
 	return 0;
 }
 
@@ -932,6 +938,7 @@ struct hasher {
 	struct digest_ctx *d;
 	unsigned char *buf;
 	size_t bufsize;		/* a multiple of PROBE_CHUNK */
+	uint64_t size;		/* as statx said before reading */
 	bool sparse;		/* look for holes */
 	bool zr;		/* the zero-run encoding */
 	uint64_t zbytes;	/* plain: bytes in zero chunks so far */
@@ -982,8 +989,13 @@ static void data_chunk(struct hasher *h, const unsigned char *p, size_t n)
 	digest_update(h->d, p, n);
 }
 
-/* Reads up to n bytes at off, fewer only at the end of the file. -1 with errno. */
-static ssize_t pread_full(int fd, unsigned char *p, size_t n, off_t off)
+/*
+ * Reads up to n bytes at off, fewer only at the end of the file; stops at
+ * a short read once it has the `enough` bytes statx promised, since that
+ * is the end, and asking again only to hear 0 doubles the reads of small
+ * files. -1 with errno.
+ */
+static ssize_t pread_full(int fd, unsigned char *p, size_t n, off_t off, size_t enough)
 {
 	size_t got = 0;
 
@@ -997,6 +1009,8 @@ static ssize_t pread_full(int fd, unsigned char *p, size_t n, off_t off)
 		if (k == 0)
 			break;
 		got += (size_t)k;
+		if (got >= enough)
+			break;
 	}
 	return (ssize_t)got;
 }
@@ -1047,8 +1061,21 @@ static int hash_pass(struct hasher *h)
 			if (end > off && (uint64_t)(end - off) < want)
 				want = (size_t)((uint64_t)(end - off + PROBE_CHUNK - 1) /
 						PROBE_CHUNK * PROBE_CHUNK);
+		} else if ((uint64_t)off <= h->size && h->size - (uint64_t)off < want) {
+			/*
+			 * Ask for more than statx said is left: the short read
+			 * that comes back is the end of the file, with no
+			 * further read to find it. A whole number of chunks
+			 * keeps later reads aligned if the file is longer
+			 * than said (it grew; or a /proc file, size 0).
+			 */
+			uint64_t left = h->size - (uint64_t)off + 1;
+
+			want = (size_t)((left + PROBE_CHUNK - 1) / PROBE_CHUNK * PROBE_CHUNK);
 		}
-		n = pread_full(h->fd, h->buf, want, off);
+		n = pread_full(h->fd, h->buf, want, off,
+			       (uint64_t)off < h->size && h->size - (uint64_t)off < want ?
+			       (size_t)(h->size - (uint64_t)off) : want);
 		if (n < 0)
 			return -1;
 		for (size_t i = 0; i < (size_t)n; i += PROBE_CHUNK) {
@@ -1106,9 +1133,10 @@ static bool holes_reach_threshold(int fd)
  * Feeds the whole content of fd to d: its bytes, or their zero-run
  * encoding (above). buf/bufsize: the caller's read buffer. -1 with errno.
  */
-static int hash_fd(int fd, struct digest_ctx *d, unsigned char *buf, size_t bufsize, bool sparse)
+static int hash_fd(int fd, struct digest_ctx *d, unsigned char *buf, size_t bufsize,
+		   uint64_t size, bool sparse)
 {
-	struct hasher h = { fd, d, buf, bufsize - bufsize % PROBE_CHUNK, sparse, false, 0, 0 };
+	struct hasher h = { fd, d, buf, bufsize - bufsize % PROBE_CHUNK, size, sparse, false, 0, 0 };
 	unsigned char *own = NULL;
 	int rc;
 
@@ -1170,32 +1198,27 @@ void probe_thread_release(void)
 	tl_digest = NULL;
 }
 
-int probe_file_content(int fd, const struct attrset *want, struct record *rec,
-		       unsigned char *buf, size_t bufsize)
+int probe_file_content(const struct probe_fd *f, const struct attrset *want,
+		       struct record *rec, unsigned char *buf, size_t bufsize)
 {
-	const unsigned mask = STATX_SIZE | STATX_MTIME | STATX_CTIME | STATX_BLOCKS;
 	struct digest_ctx *d = thread_digest(want);
-	struct statx before, after;
+	struct statx before = f->stx, after;
 	bool stable = false;
 	int err = 0;
 
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* Readahead already covers what one read asks for. */
+	if (before.stx_size > bufsize)
+		posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (int attempt = 0; attempt <= MAX_REREADS && !stable && !err; attempt++) {
 		bool sparse;
 
-		if (attempt)
+		if (attempt) {
 			digest_reset(d);	/* a torn read: start over */
-		if (statx(fd, "", AT_EMPTY_PATH, mask, &before) < 0) {
-			err = errno;
-			break;
+			before = after;
 		}
-		sparse = (before.stx_mask & STATX_BLOCKS) &&
-			 before.stx_blocks * 512 < before.stx_size;
-		if (hash_fd(fd, d, buf, bufsize, sparse) < 0) {
-			err = errno;
-			break;
-		}
-		if (statx(fd, "", AT_EMPTY_PATH, mask, &after) < 0) {
+		sparse = (before.stx_mask & STATX_BLOCKS) && before.stx_blocks * 512 < before.stx_size;
+		if (hash_fd(f->fd, d, buf, bufsize, before.stx_size, sparse) < 0 ||
+		    statx(f->fd, "", AT_EMPTY_PATH, CONTENT_MASK, &after) < 0) {
 			err = errno;
 			break;
 		}
@@ -1226,7 +1249,7 @@ int probe_file_content(int fd, const struct attrset *want, struct record *rec,
 			record_set_bytes(rec, hash_ids[i], out, digest_len(hash_ids[i]));
 		}
 	}
-	close(fd);
+	close(f->fd);
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 
 /* Slots in flight: enough to keep every worker busy past one large file,
  * few enough to stay far below the default limit of 1024 descriptors. */
-#define SCAN_DEPTH 256
+#define SCAN_DEPTH 4096
 
 /* Keys must fit in a baseline record (BASELINE_MAX_FIELD). */
 #define SCAN_MAX_KEY BASELINE_MAX_FIELD
@@ -245,7 +245,7 @@ static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *s
 	if (b)
 		for (size_t i = 0; i < NREUSABLE; i++)
 			attrset_del(&want, reusable[i]);
-	if (probe_file_meta(s->probe, e, walk_entry_fd(s->walk), &want, &slot->rec, &slot->fd) < 0)
+	if (probe_file_meta(s->probe, e, walk_entry_fd(s->walk), &want, &slot->rec, &slot->file) < 0)
 		return -1;
 	if (!b)
 		return 0;

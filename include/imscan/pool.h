@@ -15,11 +15,12 @@
 #include <stdint.h>
 
 #include "imscan/attr.h"
+#include "imscan/probe_file.h"
 #include "imscan/record.h"
 
 struct pool_slot {
 	struct record rec;
-	int fd;			/* >= 0: hash this, then close it */
+	struct probe_fd file;	/* fd >= 0: hash this, then close it */
 	struct attrset want;	/* hashes to compute */
 };
 

@@ -29,6 +29,14 @@
 
 struct probe;
 
+/* A regular file opened for hashing, and the descriptor's statx taken when
+ * it was opened: the "before" of the torn-read check, so that hashing a
+ * small file costs no statx of its own. */
+struct probe_fd {
+	int fd;
+	struct statx stx;
+};
+
 /* root: the scanned root ("/" or --root), for owner/group names from its
  * /etc/passwd and /etc/group. Caller frees. Never fails. */
 struct probe *probe_new(const char *root);
@@ -44,15 +52,16 @@ unsigned probe_statx_mask(const struct attrset *want);
  * else -1. A regular file is opened only if want asks for something that
  * needs it (hashes, xattrs, acl, caps, selinux, flags); pure stat
  * attributes come from e->stx.
- * For a regular file with a content hash in want, *fdp gets an open
- * descriptor to pass to probe_file_content(); otherwise *fdp = -1.
+ * For a regular file with a content hash in want, *out gets an open
+ * descriptor and its statx to pass to probe_file_content(); otherwise
+ * out->fd = -1.
  * Trouble with one entry (EACCES, EIO, e->err) is recorded in ATTR_ERROR as
  * strerror() text, with whatever attributes could still be read, and the
  * function still returns 0; -1 only for conditions that stop the scan.
  * Not thread-safe: one probe per walker thread.
  */
 int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
-		    const struct attrset *want, struct record *rec, int *fdp);
+		    const struct attrset *want, struct record *rec, struct probe_fd *out);
 
 /*
  * Content hashes and the zero-run encoding (probe_file.c, imscan(1)
@@ -65,7 +74,9 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 #define PROBE_ZERO_RUN_MIN	(256ull << 20)
 
 /*
- * Reads fd to its end, sets each wanted hash attribute in rec, closes fd.
+ * Reads f->fd to its end, sets each wanted hash attribute in rec, closes
+ * it. f->stx must hold at least size, mtime, ctime and blocks of the
+ * descriptor, taken before reading (probe_file_meta() does so).
  * buf/bufsize: a scratch read buffer owned by the calling thread (best a
  * multiple of PROBE_CHUNK). Holes of sparse files are not read: below the
  * zero-run threshold they are hashed as zeros, above it as run lengths.
@@ -76,8 +87,8 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
  * the values that go with it. Read errors go to ATTR_ERROR. Returns 0.
  * Thread-safe (for different records).
  */
-int probe_file_content(int fd, const struct attrset *want, struct record *rec,
-		       unsigned char *buf, size_t bufsize);
+int probe_file_content(const struct probe_fd *f, const struct attrset *want,
+		       struct record *rec, unsigned char *buf, size_t bufsize);
 
 /* Frees what probe_file_content() keeps per thread; call before a
  * thread that hashed exits. */

@@ -60,7 +60,7 @@ START_TEST(test_swapped_for_symlink_out_of_root)
 	struct walk *w = walk_open(root, bases, 1, probe_statx_mask(&want));
 	struct probe *p = probe_new(root);
 	const struct walk_entry *e;
-	int fd = 0;
+	struct probe_fd pf = { 0 };
 
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(walk_next(w, &e), 1);
@@ -68,8 +68,8 @@ START_TEST(test_swapped_for_symlink_out_of_root)
 	ck_assert_int_eq(unlink(f), 0);
 	ck_assert_int_eq(symlink(target, f), 0);
 	record_set_key(&rec, KIND_FILE, e->path, e->pathlen);
-	ck_assert_int_eq(probe_file_meta(p, e, walk_entry_fd(w), &want, &rec, &fd), 0);
-	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(probe_file_meta(p, e, walk_entry_fd(w), &want, &rec, &pf), 0);
+	ck_assert_int_eq(pf.fd, -1);
 	ck_assert_int_eq(record_int(&rec, ATTR_TYPE), FT_SYMLINK);
 	ck_assert(record_has(&rec, ATTR_TARGET));
 	{
@@ -155,7 +155,7 @@ START_TEST(test_grows_while_hashing)
 	const char *bases[] = { "/log" };
 	struct record rec;
 	pthread_t th;
-	int fd;
+	struct probe_fd pf;
 
 	record_init(&rec);
 	a.fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0644);
@@ -175,10 +175,10 @@ START_TEST(test_grows_while_hashing)
 
 	ck_assert_int_eq(walk_next(w, &e), 1);
 	record_set_key(&rec, KIND_FILE, e->path, e->pathlen);
-	ck_assert_int_eq(probe_file_meta(p, e, -1, &want, &rec, &fd), 0);
-	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(probe_file_meta(p, e, -1, &want, &rec, &pf), 0);
+	ck_assert_int_ge(pf.fd, 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, append_loop, &a), 0);
-	ck_assert_int_eq(probe_file_content(fd, &want, &rec, buf, BUFSIZE), 0);
+	ck_assert_int_eq(probe_file_content(&pf, &want, &rec, buf, BUFSIZE), 0);
 	a.stop = 1;
 	pthread_join(th, NULL);
 	close(a.fd);

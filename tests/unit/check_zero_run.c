@@ -147,7 +147,7 @@ static void expect_hashes(const char *dir, const char *name, unsigned char want[
 	const struct walk_entry *e;
 	unsigned char *buf = xmalloc(BUFSIZE);
 	struct record rec;
-	int fd;
+	struct probe_fd pf;
 
 	snprintf(base, sizeof(base), "/%s", name);
 	attrset_add(&set, ATTR_TYPE);
@@ -159,9 +159,9 @@ static void expect_hashes(const char *dir, const char *name, unsigned char want[
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(walk_next(w, &e), 1);
 	record_set_key(&rec, KIND_FILE, e->path, e->pathlen);
-	ck_assert_int_eq(probe_file_meta(p, e, -1, &set, &rec, &fd), 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(probe_file_content(fd, &set, &rec, buf, BUFSIZE), 0);
+	ck_assert_int_eq(probe_file_meta(p, e, -1, &set, &rec, &pf), 0);
+	ck_assert_int_ge(pf.fd, 0);
+	ck_assert_int_eq(probe_file_content(&pf, &set, &rec, buf, BUFSIZE), 0);
 	ck_assert(!record_has(&rec, ATTR_ERROR));
 	for (size_t a = 0; a < 4; a++) {
 		size_t n;
