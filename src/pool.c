@@ -167,6 +167,8 @@ struct pool_slot *pool_reserve(struct pool *p)
 	s = &p->slots[p->tail];
 	record_reset(&s->rec);
 	s->file.fd = -1;
+	s->defer = false;
+	s->link_first = false;
 	s->want = ATTRSET_EMPTY;
 	p->state[p->tail] = SLOT_FILLING;
 	return s;
@@ -178,8 +180,8 @@ void pool_submit(struct pool *p)
 	struct pool_slot *s = &p->slots[i];
 
 	p->tail = (p->tail + 1) % p->depth;
-	if (s->file.fd < 0 || !p->nthreads) {
-		if (s->file.fd >= 0)
+	if (s->file.fd < 0 || s->defer || !p->nthreads) {
+		if (s->file.fd >= 0 && !s->defer)
 			hash_slot(p, s, p->inline_buf);
 		pthread_mutex_lock(&p->mu);
 		p->state[i] = SLOT_DONE;
@@ -237,6 +239,11 @@ void pool_release_head(struct pool *p)
 	if (p->jobpos)
 		p->jobpos--;
 	pthread_mutex_unlock(&p->mu);
+}
+
+void pool_hash_now(struct pool *p, struct pool_slot *s)
+{
+	hash_slot(p, s, p->inline_buf);
 }
 
 uint64_t pool_bytes(const struct pool *p)

@@ -1198,7 +1198,7 @@ void probe_thread_release(void)
 	tl_digest = NULL;
 }
 
-int probe_file_content(const struct probe_fd *f, const struct attrset *want,
+int probe_file_content(struct probe_fd *f, const struct attrset *want,
 		       struct record *rec, unsigned char *buf, size_t bufsize)
 {
 	struct digest_ctx *d = thread_digest(want);
@@ -1248,8 +1248,10 @@ int probe_file_content(const struct probe_fd *f, const struct attrset *want,
 			digest_final(d, hash_ids[i], out);
 			record_set_bytes(rec, hash_ids[i], out, digest_len(hash_ids[i]));
 		}
+		f->stx = after;
 	}
 	close(f->fd);
+	f->fd = -1;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "imscan/baseline.h"
 #include "imscan/error.h"
+#include "imscan/linkcache.h"
 #include "imscan/pool.h"
 #include "imscan/probe_file.h"
 #include "imscan/scan.h"
@@ -33,6 +34,7 @@ struct scan {
 	struct walk *walk;
 	struct probe *probe;
 	struct pool *pool;
+	struct linkcache *links;
 	struct active *levels;	/* levels[l]: entities active below the dir at walk level l */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
@@ -231,6 +233,52 @@ static void copy_attr(struct record *dst, const struct record *src, enum attr_id
 	record_set_bytes(dst, a, p, n);
 }
 
+/*
+ * A file with other links: its hashes from the link hashed before it, or
+ * from the one still in flight once that is done (the slot is deferred to
+ * the head, which comes after), or hashed here as the first.
+ */
+static void hard_link(struct scan *s, struct pool_slot *slot)
+{
+	switch (linkcache_state(s->links, &slot->file.stx)) {
+	case LINKCACHE_PENDING:
+		slot->defer = true;
+		return;
+	case LINKCACHE_READY:
+		if (linkcache_fill(s->links, &slot->file.stx, &slot->want, &slot->rec)) {
+			close(slot->file.fd);
+			slot->file.fd = -1;
+			s->stats.linked++;
+			return;
+		}
+		break;
+	case LINKCACHE_UNKNOWN:
+	case LINKCACHE_STALE:
+		break;
+	}
+	linkcache_pend(s->links, &slot->file.stx);
+	slot->link_first = true;
+}
+
+/* A slot at the head: what its hard links need from it, or need of it. */
+static void finish_link(struct scan *s, struct pool_slot *head)
+{
+	if (head->link_first) {
+		linkcache_put(s->links, &head->file.stx, &head->rec);
+		return;
+	}
+	if (!head->defer)
+		return;
+	if (linkcache_fill(s->links, &head->file.stx, &head->want, &head->rec)) {
+		close(head->file.fd);
+		head->file.fd = -1;
+		s->stats.linked++;
+		return;
+	}
+	/* The first link failed or the file changed since: read this one. */
+	pool_hash_now(s->pool, head);
+}
+
 /* Probes e into slot, or with --quick only what the baseline cannot vouch for. */
 static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
 {
@@ -247,6 +295,8 @@ static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *s
 			attrset_del(&want, reusable[i]);
 	if (probe_file_meta(s->probe, e, walk_entry_fd(s->walk), &want, &slot->rec, &slot->file) < 0)
 		return -1;
+	if (slot->file.fd >= 0 && slot->file.stx.stx_nlink > 1)
+		hard_link(s, slot);
 	if (!b)
 		return 0;
 	for (size_t i = 0; i < NREUSABLE; i++)
@@ -348,6 +398,7 @@ struct scan *scan_open(const struct scan_opts *o)
 		s->baselen[i] = strlen(rs->ents[i]->base);
 	}
 	s->probe = probe_new(o->root);
+	s->links = linkcache_new();
 	s->walk = walk_open(o->root, bases, nb, probe_statx_mask(&all));
 	free(bases);
 	if (!s->walk)
@@ -400,6 +451,7 @@ int scan_next(struct scan *s, const struct record **out)
 	head = pool_head(s->pool);
 	if (!head)
 		return 0;
+	finish_link(s, head);
 	s->have_head = 1;
 	s->stats.entries++;
 	if (record_has(&head->rec, ATTR_ERROR))
@@ -415,6 +467,7 @@ void scan_free(struct scan *s)
 	pool_free(s->pool);
 	walk_free(s->walk);
 	probe_free(s->probe);
+	linkcache_free(s->links);
 	for (size_t i = 0; i < s->nlevels; i++)
 		free(s->levels[i].v);
 	free(s->levels);

@@ -11,6 +11,7 @@
 #ifndef IMSCAN_POOL_H
 #define IMSCAN_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@
 struct pool_slot {
 	struct record rec;
 	struct probe_fd file;	/* fd >= 0: hash this, then close it */
+	bool defer;		/* keep file open but unhashed: the consumer decides */
+	bool link_first;	/* the scan's: first of its hard links in flight */
 	struct attrset want;	/* hashes to compute */
 };
 
@@ -42,6 +45,8 @@ void pool_submit(struct pool *p);
 struct pool_slot *pool_head(struct pool *p);
 /* Gives the head slot back for reuse. */
 void pool_release_head(struct pool *p);
+/* Hashes a slot on the calling thread now (a deferred one, at the head). */
+void pool_hash_now(struct pool *p, struct pool_slot *s);
 /* Bytes hashed so far. */
 uint64_t pool_bytes(const struct pool *p);
 

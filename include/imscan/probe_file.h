@@ -84,10 +84,11 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
  * read again, up to 3 times; if it never holds still, ATTR_ERROR is set to
  * "file changed while being hashed" and no hash is recorded. When a hash
  * is recorded, size, mtime, ctime and blocks already in rec are updated to
- * the values that go with it. Read errors go to ATTR_ERROR. Returns 0.
+ * the values that go with it, and so is f->stx. Read errors go to
+ * ATTR_ERROR. f->fd is closed and set to -1. Returns 0.
  * Thread-safe (for different records).
  */
-int probe_file_content(const struct probe_fd *f, const struct attrset *want,
+int probe_file_content(struct probe_fd *f, const struct attrset *want,
 		       struct record *rec, unsigned char *buf, size_t bufsize);
 
 /* Frees what probe_file_content() keeps per thread; call before a

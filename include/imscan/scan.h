@@ -35,6 +35,7 @@ struct scan_stats {
 	uint64_t bytes_hashed;
 	uint64_t errors;	/* records with ATTR_ERROR */
 	uint64_t reused;	/* --quick: entries taken from the baseline */
+	uint64_t linked;	/* hashes taken from another hard link's */
 };
 
 struct scan;

@@ -288,6 +288,78 @@ START_TEST(test_scan_unreadable_passthrough)
 }
 END_TEST
 
+/*
+ * 300 links to one 4 MiB file among other files: hashed once, every link
+ * with the right hash, with one worker or four (where later links wait
+ * for the first in flight). A link whose file changed since is read again:
+ * check_linkcache.c (LINKCACHE_STALE).
+ */
+START_TEST(test_scan_hard_links_hashed_once)
+{
+	static const char json[] = "{\"id\":\"1\",\"name\":\"d\",\"entities\":"
+				   "[{\"type\":\"file\",\"base\":\"/d\"}]}";
+	const size_t size = 4u << 20;
+	char *root = unit_tmpdir(), *big = xmalloc(size + 1);
+	struct strbuf a, b;
+	struct ruleset rs;
+
+	strbuf_init(&a);
+	strbuf_init(&b);
+	memset(big, 'q', size);
+	big[size] = '\0';
+	strbuf_addf(&a, "%s/d", root);
+	ck_assert_int_eq(mkdir(a.buf, 0755), 0);
+	unit_write(root, "d/big", big);
+	unit_write(root, "d/other", "other\n");
+	for (int i = 0; i < 300; i++) {
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		strbuf_addf(&a, "%s/d/big", root);
+		strbuf_addf(&b, "%s/d/l%03d", root, i);
+		ck_assert_int_eq(link(a.buf, b.buf), 0);
+	}
+	ruleset_init(&rs, ATTR_SHA256);
+	ck_assert_int_eq(ruleset_load_json(&rs, json, strlen(json), "t"), 0);
+	for (unsigned jobs = 1; jobs <= 4; jobs += 3) {
+		struct scan_opts o = { root, &rs, jobs, NULL };
+		struct scan *s = scan_open(&o);
+		const struct record *r;
+		struct strbuf *hash = jobs == 1 ? &a : &b;
+		int links = 0;
+
+		ck_assert_ptr_nonnull(s);
+		strbuf_reset(hash);
+		while (scan_next(s, &r) > 0) {
+			size_t n = strlen(record_key(r));
+			struct strbuf h;
+
+			if (n < 5 || (strcmp(record_key(r) + n - 4, "/big") &&
+				      strncmp(record_key(r) + n - 5, "/l", 2)))
+				continue;
+			strbuf_init(&h);
+			attr_format(&h, r, ATTR_SHA256, ATTR_STYLE_TEXT);
+			if (!hash->len)
+				strbuf_addf(hash, "%s", h.buf);
+			ck_assert_str_eq(h.buf, hash->buf);
+			strbuf_release(&h);
+			links++;
+		}
+		ck_assert_int_eq(links, 301);
+		ck_assert_uint_eq(scan_stats(s)->linked, 300);
+		ck_assert_uint_lt(scan_stats(s)->bytes_hashed, 2 * size);
+		scan_free(s);
+	}
+	ck_assert_str_eq(a.buf, b.buf);
+	ck_assert_str_eq(a.buf, "cf83d9e79fa234f1e6b6eaff9084ca8495008df6bbb80c71559d87db7fdb0521");
+	ruleset_release(&rs);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	free(big);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 Suite *make_scan_suite(void)
 {
 	Suite *s = suite_create("scan");
@@ -299,6 +371,7 @@ Suite *make_scan_suite(void)
 	tcase_add_test(tc, test_scan_parallel_order);
 	tcase_add_test(tc, test_scan_unreadable_passthrough);
 	tcase_add_test(tc, test_scan_nested_base_on_its_own);
+	tcase_add_test(tc, test_scan_hard_links_hashed_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
