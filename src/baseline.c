@@ -1514,52 +1514,6 @@ cleanup:
 	return ret;
 }
 
-int baseline_reader_dup(const struct baseline_reader *src, struct baseline_reader **out)
-{
-	struct baseline_reader *r = alloc_aligned(sizeof(*r));
-	char fdpath[64];
-	struct stat st;
-
-	*out = NULL;
-	r->path = xstrdup(src->path);
-	r->in = xmalloc(IOBUF);
-	r->wcap = WIN_START;
-	r->win = xmalloc(r->wcap);
-	record_init(&r->rec[0]);
-	record_init(&r->rec[1]);
-	strbuf_init(&r->keybuf);
-	/* A file description of its own (a dup would share the offset), of
-	 * the very inode src verified. */
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", src->fd);
-	r->fd = open(fdpath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (r->fd < 0 || fstat(r->fd, &st) < 0 || st.st_ino != src->st.st_ino ||
-	    st.st_dev != src->st.st_dev) {
-		error("cannot reopen '%s': %s", src->path, r->fd < 0 ? strerror(errno) :
-		      "not the same file");
-		goto fail;
-	}
-	r->st = src->st;
-	r->count = src->count;
-	r->sig = src->sig;
-	memcpy(r->digest, src->digest, sizeof(r->digest));
-	if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
-		error("'%s': cannot initialise zlib", src->path);
-		goto fail;
-	}
-	r->zinit = 1;
-	r->pass = 2;
-	if (start_pass(r, NULL) < 0) {
-		pass2_error(r);
-		goto fail;
-	}
-	r->state = RD_RECORDS;
-	*out = r;
-	return 0;
-fail:
-	reader_free(r);
-	return -1;
-}
-
 int baseline_reader_next(struct baseline_reader *r, const struct record **out)
 {
 	int rc;

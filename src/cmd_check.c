@@ -9,7 +9,15 @@
 #include "imscan/diff.h"
 #include "imscan/error.h"
 #include "imscan/scan.h"
+#include "imscan/tee.h"
 #include "imscan/xalloc.h"
+
+/*
+ * Baseline records kept for --quick's lookups ahead of the diff: they run
+ * ahead by the scan's records in flight (4096), so twice that is rarely
+ * short, and it bounds memory at a few MB whatever the trees.
+ */
+#define CHECK_TEE_MAX 8192
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
@@ -113,8 +121,9 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 
 static int run(const struct check_opts *o, const char *file)
 {
-	struct baseline_reader *br = NULL, *reuse = NULL;
-	struct recstream reuse_stream;
+	struct baseline_reader *br = NULL;
+	struct tee *tee = NULL;
+	struct recstream reuse_stream, teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
 	struct scan_opts so = { 0 };
@@ -137,10 +146,11 @@ static int run(const struct check_opts *o, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
+	olds = baseline_reader_stream(br);
 	if (o->quick) {
-		if (baseline_reader_dup(br, &reuse) < 0)
-			goto fail;
-		reuse_stream = baseline_reader_stream(reuse);
+		/* One decoding of the baseline for the diff and the lookups. */
+		tee = tee_new(&olds, CHECK_TEE_MAX);
+		reuse_stream = tee_side(tee);
 		so.reuse = &reuse_stream;
 	}
 	if (!(sc = scan_open(&so)))
@@ -157,9 +167,9 @@ static int run(const struct check_opts *o, const char *file)
 	}
 	ctx.sink = sink_new(o->format, stdout);
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
-	olds = baseline_reader_stream(br);
+	teed = tee ? tee_main(tee) : olds;
 	news = scan_stream(sc);
-	if (diff_run(&d, &olds, &news, &sum) < 0)
+	if (diff_run(&d, &teed, &news, &sum) < 0)
 		goto fail;
 	if (ctx.update) {
 		int rc = baseline_writer_commit(ctx.update, NULL);
@@ -181,7 +191,7 @@ cleanup:
 		baseline_writer_abort(ctx.update);
 	sink_free(ctx.sink);
 	scan_free(sc);
-	baseline_reader_close(reuse);
+	tee_free(tee);
 	baseline_reader_close(br);
 	baseline_header_release(&h);
 	ruleset_release(&rs);

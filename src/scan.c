@@ -13,6 +13,7 @@
 #include "imscan/pool.h"
 #include "imscan/probe_file.h"
 #include "imscan/scan.h"
+#include "imscan/tee.h"
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
@@ -180,19 +181,25 @@ static int sorts_before(const struct record *b, const struct walk_entry *e)
 	       (b->kind == KIND_FILE && key_cmp(record_key(b), b->keylen, e->path, e->pathlen) < 0);
 }
 
-/* Moves the baseline stream to the first record not before e's key. */
+/*
+ * Moves the baseline stream to the first record not before e's key. When
+ * the stream says TEE_LATER (it keeps only so much for us ahead of the
+ * diff), the head stays behind e and e is simply read in full.
+ */
 static int reuse_seek(struct scan *s, const struct walk_entry *e)
 {
 	const struct record *b = s->reuse_head;
 
 	while (!s->reuse_started || (b && sorts_before(b, e))) {
-		int r = s->reuse->next(s->reuse->self, &b);
+		const struct record *nb;
+		int r = s->reuse->next(s->reuse->self, &nb);
 
+		if (r == TEE_LATER)
+			return 0;
 		s->reuse_started = 1;
 		if (r < 0)
 			return -1;
-		if (r == 0)
-			b = NULL;
+		b = r == 0 ? NULL : nb;
 		s->reuse_head = b;
 	}
 	return 0;

@@ -104,13 +104,6 @@ int baseline_reader_open(struct baseline_reader **out, const char *path,
  * last one, -1 if the file changed since it was verified ("'<path>':
  * changed while being read") or cannot be read any more.
  */
-/*
- * A second, independent reader of the file src verified (same inode, its
- * own offset), positioned at the first record without verifying again; its
- * end still re-checks the digest. For check --quick, which reads the
- * baseline beside the diff.
- */
-int baseline_reader_dup(const struct baseline_reader *src, struct baseline_reader **out);
 int baseline_reader_next(struct baseline_reader *r, const struct record **out);
 /* The number of records (from the verified trailer). */
 uint64_t baseline_reader_count(const struct baseline_reader *r);

@@ -26,6 +26,7 @@ struct scan_opts {
 	 * record's is not opened: its content hashes and its xattr, ACL,
 	 * capability, SELinux and chattr attributes are taken from the
 	 * baseline (all of them change ctime). NULL: read everything.
+	 * next() may also return TEE_LATER (tee.h): nothing for now.
 	 */
 	const struct recstream *reuse;
 };
