@@ -49,9 +49,22 @@ bool utf8_valid(const void *s, size_t n)
 	return true;
 }
 
-bool json_add_string(struct strbuf *out, const void *s, size_t n)
+/* U+0080-U+009F, the C1 controls: 0xc2 0x80 to 0xc2 0x9f in UTF-8. */
+static bool is_c1(const unsigned char *p, size_t l)
+{
+	return l == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+}
+
+static void json_add_u00(struct strbuf *out, unsigned c)
 {
 	static const char hex[] = "0123456789abcdef";
+	char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+
+	strbuf_adds(out, u);
+}
+
+bool json_add_string(struct strbuf *out, const void *s, size_t n)
+{
 	const unsigned char *p = s;
 	bool lossy = false;
 
@@ -67,7 +80,10 @@ bool json_add_string(struct strbuf *out, const void *s, size_t n)
 			i++;
 			continue;
 		}
-		if (l > 1 || (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
+		if (is_c1(p + i, l)) {
+			/* valid UTF-8, but a terminal may act on it, as on C0 */
+			json_add_u00(out, p[i + 1]);
+		} else if (l > 1 || (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
 			strbuf_add(out, p + i, l);
 		} else if (c == '"' || c == '\\') {
 			strbuf_addc(out, '\\');
@@ -79,9 +95,7 @@ bool json_add_string(struct strbuf *out, const void *s, size_t n)
 		} else if (c == '\r') {
 			strbuf_adds(out, "\\r");
 		} else {
-			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-
-			strbuf_adds(out, u);
+			json_add_u00(out, c);
 			/* "\u0000" is valid JSON, but most readers keep strings as C
 			 * strings and would cut it short there: give them the _b64. */
 			if (!c)
@@ -126,7 +140,7 @@ void base64_add(struct strbuf *out, const void *p, size_t n)
 static bool text_hazard(const unsigned char *p, size_t l)
 {
 	if (l == 2)
-		return (p[0] == 0xc2 && p[1] < 0xa0) || (p[0] == 0xd8 && p[1] == 0x9c);
+		return is_c1(p, l) || (p[0] == 0xd8 && p[1] == 0x9c);
 	if (l != 3 || p[0] != 0xe2)
 		return false;
 	if (p[1] == 0x80)

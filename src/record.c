@@ -128,13 +128,16 @@ int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
 		if (x != y)
 			break;
 	}
+	/* Equal bytes are equal in any order, so skipping them above holds.
+	 * At the first difference '/' is 0 and every other byte moves up by
+	 * one: NUL stays distinct from '/' and below every other byte. */
 	for (; i < n; i++) {
 		unsigned x = p[i], y = q[i];
 
 		if (x == y)
 			continue;
-		x = x == '/' ? 0 : x;
-		y = y == '/' ? 0 : y;
+		x = x == '/' ? 0 : x + 1;
+		y = y == '/' ? 0 : y + 1;
 		return x < y ? -1 : 1;
 	}
 	return alen < blen ? -1 : alen > blen;

@@ -7,7 +7,8 @@
  * U+FFFD; whenever that replacement happened, a sibling member "k_b64"
  * holds the exact bytes in standard base64. Consumers that only need
  * readable text use "k"; those that need the exact bytes use "k_b64" when
- * present. Control characters are always escaped (\n, \u001b, ...).
+ * present. Control characters are always escaped (\n, \u001b, ...), the
+ * C1 controls (U+0080-U+009F, valid UTF-8) too: \u009b.
  *
  * A NUL byte, valid UTF-8 as it is, also brings the "k_b64" sibling
  * ("\u0000" is exact JSON, but most readers would cut the string there).

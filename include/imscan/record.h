@@ -82,9 +82,11 @@ void record_copy(struct record *dst, const struct record *src);
 
 /*
  * Key order: bytes compared as unsigned, except that '/' sorts before every
- * other byte, so "/a/b" sorts right after "/a" and before "/a.b" (a
- * directory's subtree follows it directly, as a depth-first walk with each
- * directory's entries sorted by name yields them).
+ * other byte (NUL included, which comes next), and a key before every key
+ * it is a prefix of: a strict total order, 0 only for equal keys. So
+ * "/a/b" sorts right after "/a" and before "/a.b" (a directory's subtree
+ * follows it directly, as a depth-first walk with each directory's entries
+ * sorted by name yields them).
  */
 int key_cmp(const void *a, size_t alen, const void *b, size_t blen);
 

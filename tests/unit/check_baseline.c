@@ -429,6 +429,65 @@ START_TEST(test_record_decode_refuses)
 }
 END_TEST
 
+/*
+ * '/' sorts before NUL (record.h): "/a/b" then "/a\0b" reads back, the other
+ * order and a repeated key are refused, by the reader as by the writer.
+ */
+static long decode_after(const char *prevkey, size_t plen, const char *key, size_t klen)
+{
+	struct record prev, r, got;
+	struct strbuf sb;
+	long k;
+
+	record_init(&prev);
+	record_init(&r);
+	record_init(&got);
+	strbuf_init(&sb);
+	record_set_key(&prev, KIND_FILE, prevkey, plen);
+	record_set_key(&r, KIND_FILE, key, klen);
+	record_encode(&sb, &r, &prev);
+	error_clear();
+	k = record_decode((const unsigned char *)sb.buf, sb.len, &prev, &got);
+	if (k > 0)
+		ck_assert(got.keylen == klen && !memcmp(record_key(&got), key, klen));
+	strbuf_release(&sb);
+	record_release(&prev);
+	record_release(&r);
+	record_release(&got);
+	return k;
+}
+
+START_TEST(test_order_slash_nul)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
+	struct baseline_header h = test_header();
+	struct baseline_writer *w;
+	struct record r;
+
+	ck_assert_int_gt(decode_after("/a/b", 4, "/a\0b", 4), 0);
+	ck_assert_int_eq(decode_after("/a\0b", 4, "/a/b", 4), -1);
+	ck_assert_str_eq(error_last(), "out of order");
+	ck_assert_int_eq(decode_after("/a\0b", 4, "/a\0b", 4), -1);
+	ck_assert_str_eq(error_last(), "out of order");
+	ck_assert_int_eq(decode_after("/a/b", 4, "/a/b", 4), -1);
+	ck_assert_str_eq(error_last(), "out of order");
+
+	record_init(&r);
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	set_file(&r, "/a", 1);
+	record_set_key(&r, KIND_FILE, "/a\0b", 4);
+	ck_assert_int_eq(baseline_writer_add(w, &r), 0);
+	set_file(&r, "/a/b", 2);
+	ck_assert_int_eq(baseline_writer_add(w, &r), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "records out of order"));
+	baseline_writer_abort(w);
+	record_release(&r);
+	unit_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 /* ---- write and read ------------------------------------------------------ */
 
 static void make_many(struct record *r, int i)
@@ -1220,6 +1279,7 @@ Suite *make_baseline_suite(void)
 	tcase_add_test(rec, test_record_roundtrip);
 	tcase_add_loop_test(rec, test_record_decode_refuses, 0,
 			    sizeof(bad_records) / sizeof(bad_records[0]));
+	tcase_add_test(rec, test_order_slash_nul);
 	suite_add_tcase(s, rec);
 
 	tcase_add_test(file, test_roundtrip_many);

@@ -2,10 +2,14 @@
  * check_escape_hostile.c - names built to fool a reader of the output.
  *
  * JSON: a NUL byte brings the _b64 sibling, as invalid UTF-8 does (most
- * JSON readers keep strings as C strings). Text: C1 controls and the
- * bidirectional and line-breaking format characters are escaped byte by
- * byte, so that "/etc/\u202Egnp.exe" cannot show as "/etc/exe.png".
+ * JSON readers keep strings as C strings); C1 controls are escaped as C0
+ * ones are (\u009b), so a JSON line cannot drive a terminal either. Text:
+ * C1 controls and the bidirectional and line-breaking format characters
+ * are escaped byte by byte, so that "/etc/\u202Egnp.exe" cannot show as
+ * "/etc/exe.png".
  */
+#include <cJSON.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "imscan/escape.h"
@@ -32,7 +36,7 @@ static const struct {
 	{ "a\xe2\x80\xa8" "b\xe2\x80\xa9", 8, "\"k\":\"a\xe2\x80\xa8" "b\xe2\x80\xa9\"",
 	  "a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9" },
 	/* C1 CSI (U+009B) and NEL (U+0085) */
-	{ "\xc2\x9b" "31m\xc2\x85", 7, "\"k\":\"\xc2\x9b" "31m\xc2\x85\"", "\\xc2\\x9b31m\\xc2\\x85" },
+	{ "\xc2\x9b" "31m\xc2\x85", 7, "\"k\":\"\\u009b31m\\u0085\"", "\\xc2\\x9b31m\\xc2\\x85" },
 	/* neighbours that are harmless stay as they are */
 	{ "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b", 11,
 	  "\"k\":\"\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b\"",
@@ -55,12 +59,34 @@ START_TEST(test_hostile_names)
 }
 END_TEST
 
+/* Every C1 control is \u0080..\u009f in JSON, and a JSON reader gets it back. */
+START_TEST(test_c1_json_roundtrip)
+{
+	unsigned char in[3] = { 'x', 0xc2, (unsigned char)(0x80 + _i) };
+	char want[16];
+	struct strbuf sb;
+	cJSON *j;
+
+	strbuf_init(&sb);
+	ck_assert(!json_add_string(&sb, in, sizeof(in)));
+	snprintf(want, sizeof(want), "\"x\\u%04x\"", 0x80 + _i);
+	ck_assert_str_eq(sb.buf, want);
+	j = cJSON_Parse(sb.buf);
+	ck_assert(cJSON_IsString(j));
+	ck_assert_uint_eq(strlen(j->valuestring), sizeof(in));
+	ck_assert(!memcmp(j->valuestring, in, sizeof(in)));
+	cJSON_Delete(j);
+	strbuf_release(&sb);
+}
+END_TEST
+
 Suite *make_escape_hostile_suite(void)
 {
 	Suite *s = suite_create("escape_hostile");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, test_hostile_names, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_c1_json_roundtrip, 0, 32);
 	suite_add_tcase(s, tc);
 	return s;
 }

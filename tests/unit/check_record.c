@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "imscan/escape.h"
@@ -18,6 +19,94 @@ START_TEST(test_key_order)
 
 			ck_assert_int_eq(c < 0, i < j);
 			ck_assert_int_eq(c == 0, i == j);
+		}
+}
+END_TEST
+
+/* Keys with NUL bytes, in order: '/' lowest, then NUL, then the rest. */
+static const struct {
+	const char *k;
+	size_t len;
+} ordered_nul[] = {
+	{ "a", 1 }, { "a/", 2 }, { "a/b", 3 }, { "a\0", 2 }, { "a\0/", 3 }, { "a\0\0", 3 },
+	{ "a\0b", 3 }, { "a\x01", 2 }, { "a.", 2 }, { "a0", 2 }, { "a\xff", 2 },
+	{ "a\xff/", 3 }, { "a\xff\0", 3 },
+};
+
+START_TEST(test_key_order_nul)
+{
+	size_t n = sizeof(ordered_nul) / sizeof(ordered_nul[0]);
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			int c = key_cmp(ordered_nul[i].k, ordered_nul[i].len,
+					ordered_nul[j].k, ordered_nul[j].len);
+
+			ck_assert_msg((c < 0) == (i < j) && (c == 0) == (i == j),
+				      "key_cmp(#%zu, #%zu) = %d", i, j, c);
+		}
+}
+END_TEST
+
+/* The order key_cmp must give, one byte at a time. */
+static int ref_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+{
+	for (size_t i = 0; i < alen && i < blen; i++) {
+		unsigned x = a[i] == '/' ? 0 : a[i] + 1u, y = b[i] == '/' ? 0 : b[i] + 1u;
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int sign(int c)
+{
+	return (c > 0) - (c < 0);
+}
+
+#define NKEYS 300
+#define KEYMAX 40
+
+/*
+ * Random keys over the bytes that matter ('/', NUL, '.', '0', 0xff, 'a'),
+ * many sharing long prefixes (up to 40 bytes, so the word-at-a-time skip
+ * runs and stops at every offset): key_cmp agrees with ref_cmp on every
+ * pair, is antisymmetric, and 0 only for equal bytes.
+ */
+START_TEST(test_key_order_random)
+{
+	static const unsigned char alphabet[] = { '/', 0, 0x2e, 0xff, 0x30, 'a' };
+	static unsigned char keys[NKEYS][KEYMAX];
+	size_t len[NKEYS];
+	uint32_t seed = 12345;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t keep = 0;
+
+		seed = seed * 1103515245u + 12345u;
+		if (i && seed % 4) {	/* three in four start as a prefix of an earlier key */
+			size_t from = (seed >> 8) % i;
+
+			keep = (seed >> 16) % (len[from] + 1);
+			memcpy(keys[i], keys[from], keep);
+		}
+		seed = seed * 1103515245u + 12345u;
+		len[i] = keep + (seed >> 16) % (KEYMAX - keep + 1);
+		for (size_t k = keep; k < len[i]; k++) {
+			seed = seed * 1103515245u + 12345u;
+			keys[i][k] = alphabet[(seed >> 16) % sizeof(alphabet)];
+		}
+	}
+	/* No ck_assert per pair: they would make this slow under valgrind. */
+	for (size_t i = 0; i < NKEYS; i++)
+		for (size_t j = 0; j < NKEYS; j++) {
+			int c = sign(key_cmp(keys[i], len[i], keys[j], len[j]));
+			int same = len[i] == len[j] && !memcmp(keys[i], keys[j], len[i]);
+
+			if (c != ref_cmp(keys[i], len[i], keys[j], len[j]) || (c == 0) != same ||
+			    c != -sign(key_cmp(keys[j], len[j], keys[i], len[i])))
+				ck_abort_msg("key_cmp(#%zu, #%zu) = %d", i, j, c);
 		}
 }
 END_TEST
@@ -67,7 +156,10 @@ static const struct {
 	{ "caf\xc3\xa9", 5, "\"caf\xc3\xa9\"", "caf\xc3\xa9" },
 	{ "bad\xff", 4, "\"bad\xef\xbf\xbd\"", "bad\\xff" },
 	{ "nul\0x", 5, "\"nul\\u0000x\"", "nul\\x00x" },
-	{ "\xc2\x9b", 2, "\"\xc2\x9b\"", "\\xc2\\x9b" },
+	{ "\xc2\x9b", 2, "\"\\u009b\"", "\\xc2\\x9b" },
+	{ "\xc2\x80" "a\xc2\x9f", 5, "\"\\u0080a\\u009f\"", "\\xc2\\x80a\\xc2\\x9f" },
+	{ "\xc2\xa0", 2, "\"\xc2\xa0\"", "\xc2\xa0" },
+	{ "\xc2\x7f", 2, "\"\xef\xbf\xbd\\u007f\"", "\\xc2\\x7f" },
 	{ "\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "\\xed\\xa0\\x80" },
 };
 
@@ -105,6 +197,8 @@ Suite *make_record_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_key_order);
+	tcase_add_test(tc, test_key_order_nul);
+	tcase_add_test(tc, test_key_order_random);
 	tcase_add_test(tc, test_record_values_survive_growth);
 	tcase_add_loop_test(tc, test_escape, 0, sizeof(esc) / sizeof(esc[0]));
 	tcase_add_test(tc, test_member_b64);

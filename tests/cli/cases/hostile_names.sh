@@ -1,7 +1,8 @@
 # Names an attacker picks: newlines, ESC sequences, invalid UTF-8, a
 # bidirectional override, 255-byte components. Every key comes back exact
-# (from show and from check), checking again finds nothing, and the text
-# output carries no raw control or reordering character.
+# (from show and from check), checking again finds nothing, JSON carries
+# no raw control character, and the text output no raw control or
+# reordering character.
 . "$TESTS_CLI/lib.sh"
 mktree; data_rule
 long=$(printf 'L%.0s' $(seq 255))
@@ -20,6 +21,10 @@ imscan show b.imdb | tail -n +2 | jq -r '.key_b64 // (.key | @base64)' |
 	perl -MMIME::Base64 -ne "\$_ = decode_base64(\$_); $esc; print \"\$_\\n\"" | sort > got.txt
 echo "names: $(wc -l < want.txt) on disk, $(wc -l < got.txt) in the baseline"
 cmp want.txt got.txt && echo "every key exact"
+# Nor does JSON carry a raw C0 or C1 control: the CSI of c1 is \u009b.
+imscan show b.imdb > show.json
+LC_ALL=C grep -c "$(printf '[\001-\037\177]\\|\302[\200-\237]')" show.json
+grep -o 'c1\\u009bm' show.json
 chk
 touch "root/data/$(printf 'new\nline')2" "root/data/$(printf '\342\200\256')"
 chk | sed 's/L\{255\}/L{255}/g'
