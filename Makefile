@@ -105,8 +105,9 @@ $(B)/unit_tests: $(B)/unit/runner.o $(UNIT_OBJ) $(LIBOBJ)
 unit: $(B)/unit_tests
 	$(B)/unit_tests
 
+# CASES="update sandbox" runs only those CLI cases (cli, valgrind).
 cli: $(B)/imscan
-	IMSCAN=$(CURDIR)/$(B)/imscan sh tests/cli/run.sh
+	IMSCAN=$(CURDIR)/$(B)/imscan sh tests/cli/run.sh $(CASES)
 
 check: unit cli
 
@@ -115,7 +116,7 @@ sanitize:
 
 valgrind: $(B)/imscan $(B)/unit_tests
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(B)/unit_tests
-	IMSCAN=$(CURDIR)/$(B)/imscan IMSCAN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh tests/cli/run.sh
+	IMSCAN=$(CURDIR)/$(B)/imscan IMSCAN_CASE_TIMEOUT=900 IMSCAN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=%q{IMSCAN_VGLOG}/%p.log" sh tests/cli/run.sh $(CASES)
 
 fuzz:
 	$(MAKE) -C tests/fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)

@@ -12,7 +12,7 @@
 
 static const char usage_text[] =
 	"usage: imscan baseline [-r PATH]... [-b FILE] [--root DIR] [--hash ALG]\n"
-	"                       [--jobs N] [--param NAME=VALUE]...\n"
+	"                       [--jobs N] [--param NAME=VALUE]... [--no-sandbox]\n"
 	"\n"
 	"Scan what the rules select and write the baseline file (atomically, mode 0600).\n"
 	"\n"
@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"                        blake2b, xxh128 (fast, not cryptographic)\n"
 	"  -j, --jobs N          hashing threads (default: online CPUs)\n"
 	"      --param NAME=VALUE  value for a rule's ${NAME} parameter (repeatable)\n"
+	"      --no-sandbox      do not confine the scan with Landlock and seccomp\n"
+	"                        (see imscan(1), HARDENING)\n"
 	"  -h, --help            this help\n";
 
 struct baseline_opts {
@@ -34,6 +36,7 @@ struct baseline_opts {
 	const char *root;
 	enum attr_id hash;
 	unsigned jobs;
+	bool no_sandbox;
 };
 
 static int parse(int argc, char **argv, struct baseline_opts *o)
@@ -45,6 +48,7 @@ static int parse(int argc, char **argv, struct baseline_opts *o)
 		{ "hash", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "param", required_argument, NULL, 'P' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -70,6 +74,7 @@ static int parse(int argc, char **argv, struct baseline_opts *o)
 			if (rule_opts_add_param(&o->rules, optarg) < 0)
 				return cmd_usage_error("baseline", "%s", error_last());
 			break;
+		case 'S': o->no_sandbox = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
 		case ':': return cmd_usage_error("baseline", "option '%s' needs a value", argv[optind - 1]);
 		default: return cmd_usage_error("baseline", "unknown option '%s'", argv[optind - 1]);
@@ -123,7 +128,10 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
-	if (!(sc = scan_open(&so)) || baseline_writer_open(&w, file, &h) < 0)
+	if (baseline_writer_open(&w, file, &h) < 0)
+		goto cleanup;
+	cmd_sandbox(!o->no_sandbox, file);
+	if (!(sc = scan_open(&so)))
 		goto cleanup;
 	n = write_records(sc, w);
 	if (n < 0 || baseline_writer_commit(w, NULL) < 0) {

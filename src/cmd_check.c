@@ -21,7 +21,7 @@
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
-	"                    [--jobs N] [--quick] [-q]\n"
+	"                    [--jobs N] [--quick] [-q] [--no-sandbox]\n"
 	"\n"
 	"Scan again with the rules embedded in the baseline and print one event per\n"
 	"difference. Exit status: 0 no differences, 1 differences, 2 trouble.\n"
@@ -37,6 +37,8 @@ static const char usage_text[] =
 	"                        inode and device match the baseline (see imscan(1),\n"
 	"                        QUICK CHECKS, for what that trusts)\n"
 	"  -q, --quiet           no summary line on stderr\n"
+	"      --no-sandbox      do not confine the check with Landlock and seccomp\n"
+	"                        (see imscan(1), HARDENING)\n"
 	"  -h, --help            this help\n";
 
 struct check_opts {
@@ -46,6 +48,7 @@ struct check_opts {
 	bool update;
 	bool quiet;
 	bool quick;
+	bool no_sandbox;
 	unsigned jobs;
 };
 
@@ -59,6 +62,7 @@ static int parse(int argc, char **argv, struct check_opts *o)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "quick", no_argument, NULL, 'Q' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -82,6 +86,7 @@ static int parse(int argc, char **argv, struct check_opts *o)
 			break;
 		case 'q': o->quiet = true; break;
 		case 'Q': o->quick = true; break;
+		case 'S': o->no_sandbox = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
 		case ':': return cmd_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
 		default: return cmd_usage_error("check", "unknown option '%s'", argv[optind - 1]);
@@ -137,6 +142,8 @@ static int run(const struct check_opts *o, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
+	/* Before the reader, which verifies a file that may be hostile. */
+	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
 	if (baseline_reader_open(&br, file, NULL, &h) < 0)
 		goto fail;
 	rs.hash = h.hash;

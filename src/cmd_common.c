@@ -10,6 +10,7 @@
 
 #include "imscan/cmd.h"
 #include "imscan/error.h"
+#include "imscan/sandbox.h"
 #include "imscan/strbuf.h"
 #include "imscan/xalloc.h"
 
@@ -146,6 +147,28 @@ int cmd_parse_hash(const char *s, enum attr_id *out)
 	return 0;
 }
 
+void cmd_sandbox(bool enabled, const char *write_file)
+{
+	const char *slash = write_file ? strrchr(write_file, '/') : NULL;
+	char *dir = NULL;
+
+	if (!enabled)
+		return;
+	if (slash)
+		dir = xstrndup(write_file, slash == write_file ? 1 : (size_t)(slash - write_file));
+	else if (write_file)
+		dir = xstrdup(".");
+	/* Nothing can be written beneath a directory that is not there (check
+	 * --update then fails reading the baseline): no writes at all. */
+	if (dir && access(dir, F_OK) < 0 && errno == ENOENT) {
+		free(dir);
+		dir = NULL;
+	}
+	if (sandbox_confine(dir, NULL) < 0)
+		warning("%s", error_last());
+	free(dir);
+}
+
 enum sink_format cmd_default_format(void)
 {
 	return isatty(STDOUT_FILENO) ? SINK_TEXT : SINK_JSON;
@@ -160,9 +183,17 @@ void rule_opts_add_path(struct rule_opts *o, const char *p)
 int rule_opts_add_param(struct rule_opts *o, const char *nv)
 {
 	const char *eq = strchr(nv, '=');
+	char *name;
+	bool ok;
 
 	if (!eq || eq == nv)
 		return error("--param '%s': expected NAME=VALUE", nv);
+	name = xstrndup(nv, (size_t)(eq - nv));
+	ok = ruleset_param_name_ok(name);
+	free(name);
+	if (!ok)
+		return error("--param '%s': a param name is letters, digits and '_', "
+			     "not starting with a digit", nv);
 	o->params = xreallocarray(o->params, o->nparams + 1, sizeof(*o->params));
 	o->params[o->nparams++] = nv;
 	return 0;

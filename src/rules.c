@@ -151,7 +151,7 @@ static bool id_ok(const char *s)
 	return true;
 }
 
-static bool param_name_ok(const char *s)
+bool ruleset_param_name_ok(const char *s)
 {
 	if (!*s || (*s >= '0' && *s <= '9'))
 		return false;
@@ -448,7 +448,7 @@ static int check_param(const struct ctx *c, const cJSON *m)
 {
 	const cJSON *desc = get(m, "description"), *def = get(m, "default");
 
-	if (!param_name_ok(m->string))
+	if (!ruleset_param_name_ok(m->string))
 		return rerr(c, "params", m->string,
 			    "a param name is letters, digits and '_', not starting with a digit");
 	if (!cJSON_IsObject(m))
@@ -496,7 +496,7 @@ int ruleset_set_param(struct ruleset *rs, const char *name, const char *value)
 {
 	struct rule_param *p;
 
-	if (!param_name_ok(name))
+	if (!ruleset_param_name_ok(name))
 		return error("invalid param name '%s': use letters, digits and '_', "
 			     "not starting with a digit", name);
 	for (size_t i = 0; i < rs->nparams; i++) {

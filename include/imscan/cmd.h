@@ -58,6 +58,16 @@ int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, u
 int cmd_parse_format(const char *s, enum sink_format *out);
 int cmd_parse_hash(const char *s, enum attr_id *out);
 
+/*
+ * Confines the rest of the command (sandbox.h) unless disabled by
+ * --no-sandbox: files may then be written only in the directory of
+ * write_file (the baseline being written), and nowhere if it is NULL or
+ * that directory does not exist. Call it before scan_open(), which starts
+ * the hashing threads. Never fails the command: a step that should have
+ * worked and did not is one warning().
+ */
+void cmd_sandbox(bool enabled, const char *write_file);
+
 /* Default output format: text on a terminal, JSON otherwise. */
 enum sink_format cmd_default_format(void);
 

@@ -113,6 +113,9 @@ int ruleset_load_json(struct ruleset *rs, const char *text, size_t len, const ch
  */
 int ruleset_set_param(struct ruleset *rs, const char *name, const char *value);
 
+/* Whether name is a valid param name (as above), for option parsing. */
+bool ruleset_param_name_ok(const char *name);
+
 /* The rule with that id, or NULL. */
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 

@@ -316,7 +316,6 @@ START_TEST(test_swapped_file)
 	struct walk *w = NULL;
 	struct probe *p = probe_new(root);
 	const struct walk_entry *e;
-	int fd;
 
 	unit_write(root, "f", "content");
 	unit_write(root, "g", "content");
