@@ -116,12 +116,13 @@ static int on_record(void *ctx, const struct record *r)
 
 static void summary(const struct sink_summary *s, const char *file, bool updated)
 {
-	fprintf(stderr, "imscan: check: %llu added, %llu removed, %llu modified, "
-		"%llu unreadable; %llu entries checked in %.1fs%s%s\n",
-		(unsigned long long)s->added, (unsigned long long)s->removed,
-		(unsigned long long)s->modified, (unsigned long long)s->unreadable,
-		(unsigned long long)s->entries, s->seconds,
+	struct strbuf line;
+
+	strbuf_init(&line);
+	sink_summary_format(&line, s);
+	fprintf(stderr, "imscan: check: %s%s%s\n", line.buf,
 		updated ? "; baseline updated: " : "", updated ? file : "");
+	strbuf_release(&line);
 }
 
 static int run(const struct check_opts *o, const char *file)

@@ -278,13 +278,12 @@ void event_to_text(struct strbuf *out, const struct event *ev)
 struct sink;
 
 /*
- * One output format. emit and summary return 0 or -1 with a message;
+ * One output format. emit returns 0 or -1 with a message;
  * release frees what the format added to the sink (not the sink).
  */
 struct sink_ops {
 	const char *name;
 	int (*emit)(struct sink *s, const struct event *ev);
-	int (*summary)(struct sink *s, const struct sink_summary *sum);
 	void (*release)(struct sink *s);
 };
 
@@ -316,14 +315,6 @@ static int json_emit(struct sink *s, const struct event *ev)
 	return sink_write_line(s);
 }
 
-/* Machine readers count the events themselves. */
-static int json_summary(struct sink *s, const struct sink_summary *sum)
-{
-	(void)s;
-	(void)sum;
-	return 0;
-}
-
 static int text_emit(struct sink *s, const struct event *ev)
 {
 	strbuf_reset(&s->line);
@@ -332,18 +323,14 @@ static int text_emit(struct sink *s, const struct event *ev)
 	return sink_write_line(s);
 }
 
-static int text_summary(struct sink *s, const struct sink_summary *sum)
+void sink_summary_format(struct strbuf *l, const struct sink_summary *sum)
 {
-	struct strbuf *l = &s->line;
-
-	strbuf_reset(l);
 	strbuf_addf(l, "%" PRIu64 " added, %" PRIu64 " removed, %" PRIu64 " modified, ",
 		    sum->added, sum->removed, sum->modified);
 	if (sum->renamed)
 		strbuf_addf(l, "%" PRIu64 " renamed, ", sum->renamed);
-	strbuf_addf(l, "%" PRIu64 " unreadable; %" PRIu64 " entries checked in %.1fs\n",
+	strbuf_addf(l, "%" PRIu64 " unreadable; %" PRIu64 " entries checked in %.1fs",
 		    sum->unreadable, sum->entries, sum->seconds);
-	return sink_write_line(s);
 }
 
 static void plain_release(struct sink *s)
@@ -352,11 +339,11 @@ static void plain_release(struct sink *s)
 }
 
 static const struct sink_ops json_ops = {
-	"json", json_emit, json_summary, plain_release,
+	"json", json_emit, plain_release,
 };
 
 static const struct sink_ops text_ops = {
-	"text", text_emit, text_summary, plain_release,
+	"text", text_emit, plain_release,
 };
 
 static const struct sink_ops *const sink_formats[] = {
@@ -395,11 +382,6 @@ struct sink *sink_new(enum sink_format fmt, FILE *out)
 int sink_emit(struct sink *s, const struct event *ev)
 {
 	return s->ops->emit(s, ev);
-}
-
-int sink_summary(struct sink *s, const struct sink_summary *sum)
-{
-	return s->ops->summary(s, sum);
 }
 
 void sink_free(struct sink *s)

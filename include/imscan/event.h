@@ -92,12 +92,11 @@ struct sink *sink_new(enum sink_format fmt, FILE *out);
  */
 int sink_emit(struct sink *s, const struct event *ev);
 /*
- * Text sinks print one line to out:
+ * Appends the summary line check prints on stderr:
  *   "3 added, 1 removed, 2 modified, 0 unreadable; 1234 entries checked in 0.4s"
- * (", N renamed" follows "modified" when N > 0). JSON sinks print nothing.
- * -1 with a message on an output error.
+ * (", N renamed" follows "modified" when N > 0).
  */
-int sink_summary(struct sink *s, const struct sink_summary *sum);
+void sink_summary_format(struct strbuf *out, const struct sink_summary *sum);
 void sink_free(struct sink *s);	/* NULL is fine; does not close out */
 
 /* Appends the event as one JSON object (no newline); for tests and fuzzing. */
