@@ -76,18 +76,29 @@ static bool same_stat(const struct link_entry *e, const struct statx *stx)
 	       e->ctime == (int64_t)ns(&stx->stx_ctime);
 }
 
-enum linkcache_state linkcache_state(const struct linkcache *c, const struct statx *stx)
+/* stx's entry if there is one, else NULL. */
+static const struct link_entry *find(const struct linkcache *c, const struct statx *stx)
 {
 	const struct link_entry *e;
 
 	if (!c->slots)
-		return LINKCACHE_UNKNOWN;
+		return NULL;
 	e = lookup(c, stx);
-	if (!e->used)
+	return e->used ? e : NULL;
+}
+
+static enum linkcache_state state_of(const struct link_entry *e, const struct statx *stx)
+{
+	if (!e)
 		return LINKCACHE_UNKNOWN;
 	if (e->pending)
 		return LINKCACHE_PENDING;
 	return same_stat(e, stx) ? LINKCACHE_READY : LINKCACHE_STALE;
+}
+
+enum linkcache_state linkcache_state(const struct linkcache *c, const struct statx *stx)
+{
+	return state_of(find(c, stx), stx);
 }
 
 /* The entry for stx's file, made if need be. */
@@ -149,11 +160,10 @@ void linkcache_put(struct linkcache *c, const struct statx *stx, const struct re
 bool linkcache_fill(const struct linkcache *c, const struct statx *stx,
 		    const struct attrset *want, struct record *rec)
 {
-	const struct link_entry *e;
+	const struct link_entry *e = find(c, stx);
 
-	if (linkcache_state(c, stx) != LINKCACHE_READY)
+	if (state_of(e, stx) != LINKCACHE_READY)
 		return false;
-	e = lookup(c, stx);
 	for (size_t i = 0; i < NHASH; i++)
 		if (attrset_has(want, hash_ids[i]) && !(e->have & (1u << i)))
 			return false;

@@ -1035,6 +1035,7 @@ static int hash_pass(struct hasher *h)
 
 	for (;;) {
 		size_t want = h->bufsize;
+		uint64_t rest = (uint64_t)off < h->size ? h->size - (uint64_t)off : 0;
 		ssize_t n;
 
 		if (h->sparse) {
@@ -1061,7 +1062,7 @@ static int hash_pass(struct hasher *h)
 			if (end > off && (uint64_t)(end - off) < want)
 				want = (size_t)((uint64_t)(end - off + PROBE_CHUNK - 1) /
 						PROBE_CHUNK * PROBE_CHUNK);
-		} else if ((uint64_t)off <= h->size && h->size - (uint64_t)off < want) {
+		} else if ((uint64_t)off <= h->size && rest < want) {
 			/*
 			 * Ask for more than statx said is left: the short read
 			 * that comes back is the end of the file, with no
@@ -1069,13 +1070,9 @@ static int hash_pass(struct hasher *h)
 			 * keeps later reads aligned if the file is longer
 			 * than said (it grew; or a /proc file, size 0).
 			 */
-			uint64_t left = h->size - (uint64_t)off + 1;
-
-			want = (size_t)((left + PROBE_CHUNK - 1) / PROBE_CHUNK * PROBE_CHUNK);
+			want = (size_t)((rest + PROBE_CHUNK) / PROBE_CHUNK * PROBE_CHUNK);
 		}
-		n = pread_full(h->fd, h->buf, want, off,
-			       (uint64_t)off < h->size && h->size - (uint64_t)off < want ?
-			       (size_t)(h->size - (uint64_t)off) : want);
+		n = pread_full(h->fd, h->buf, want, off, rest && rest < want ? (size_t)rest : want);
 		if (n < 0)
 			return -1;
 		for (size_t i = 0; i < (size_t)n; i += PROBE_CHUNK) {

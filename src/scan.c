@@ -240,6 +240,18 @@ static void copy_attr(struct record *dst, const struct record *src, enum attr_id
 	record_set_bytes(dst, a, p, n);
 }
 
+/* The hashes of slot's file from a link hashed before it, if the cache
+ * has them: then there is nothing to read. */
+static bool take_from_link(struct scan *s, struct pool_slot *slot)
+{
+	if (!linkcache_fill(s->links, &slot->file.stx, &slot->want, &slot->rec))
+		return false;
+	close(slot->file.fd);
+	slot->file.fd = -1;
+	s->stats.linked++;
+	return true;
+}
+
 /*
  * A file with other links: its hashes from the link hashed before it, or
  * from the one still in flight once that is done (the slot is deferred to
@@ -252,12 +264,8 @@ static void hard_link(struct scan *s, struct pool_slot *slot)
 		slot->defer = true;
 		return;
 	case LINKCACHE_READY:
-		if (linkcache_fill(s->links, &slot->file.stx, &slot->want, &slot->rec)) {
-			close(slot->file.fd);
-			slot->file.fd = -1;
-			s->stats.linked++;
+		if (take_from_link(s, slot))
 			return;
-		}
 		break;
 	case LINKCACHE_UNKNOWN:
 	case LINKCACHE_STALE:
@@ -274,16 +282,9 @@ static void finish_link(struct scan *s, struct pool_slot *head)
 		linkcache_put(s->links, &head->file.stx, &head->rec);
 		return;
 	}
-	if (!head->defer)
-		return;
-	if (linkcache_fill(s->links, &head->file.stx, &head->want, &head->rec)) {
-		close(head->file.fd);
-		head->file.fd = -1;
-		s->stats.linked++;
-		return;
-	}
-	/* The first link failed or the file changed since: read this one. */
-	pool_hash_now(s->pool, head);
+	/* If the first link failed or the file changed since: read this one. */
+	if (head->defer && !take_from_link(s, head))
+		pool_hash_now(s->pool, head);
 }
 
 /* Probes e into slot, or with --quick only what the baseline cannot vouch for. */
