@@ -4,14 +4,18 @@
  * The writer streams records through deflate into a temporary file next to
  * the baseline and renames it over the old one only once everything is on
  * disk. The reader makes two passes over the same descriptor: the first
- * decodes and checks every byte, the second yields records, so that check
- * never acts on a file that would fail verification half-way.
+ * decodes and checks every byte, the second yields records and must see
+ * the same bytes. The first runs on a thread of its own, so that a check
+ * can scan while the file is verified; callers wait for it before they
+ * act on a record (baseline_reader_wait).
  */
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1078,12 +1082,13 @@ void baseline_writer_abort(struct baseline_writer *w)
 /* ---- reader -------------------------------------------------------------- */
 
 enum { RD_RECORDS, RD_DONE, RD_FAILED };
+enum { VERIFY_RUNNING, VERIFY_OK, VERIFY_FAILED };
 
 struct baseline_reader {
 	crypto_generichash_state hs;	/* first: needs 64-byte alignment */
 	char *path;
 	int fd;
-	struct stat st;			/* at open, to notice in-place changes */
+	off_t off;			/* where this pass reads next (pread) */
 	unsigned char pubkey[crypto_sign_PUBLICKEYBYTES];
 	int verify;			/* a pubkey was given */
 	z_stream zs;
@@ -1104,6 +1109,14 @@ struct baseline_reader {
 	unsigned char digest[DIGEST_LEN];	/* pass 1's */
 	int io_error;			/* a read() failed */
 	char *failed;
+	/* pass 2's view of pass 1, which runs in `verifier` on `thread` */
+	struct baseline_reader *verifier;
+	pthread_t thread;
+	int joined;			/* the thread was joined (or never ran) */
+	char *verify_failed;		/* pass 1's message once taken, if it failed */
+	/* in the verifier: its outcome, read by pass 2 without waiting */
+	atomic_int verify_state;
+	atomic_int cancel;		/* pass 2 gave up: stop early */
 };
 
 static ssize_t read_some(struct baseline_reader *r, unsigned char *p, size_t n)
@@ -1111,12 +1124,14 @@ static ssize_t read_some(struct baseline_reader *r, unsigned char *p, size_t n)
 	ssize_t k;
 
 	do
-		k = read(r->fd, p, n);
+		k = pread(r->fd, p, n, r->off);
 	while (k < 0 && errno == EINTR);
 	if (k < 0) {
 		r->io_error = 1;
 		error("'%s': read failed: %s", r->path, strerror(errno));
+		return k;
 	}
+	r->off += k;
 	return k;
 }
 
@@ -1257,7 +1272,7 @@ static void consume(struct baseline_reader *r, size_t n, int hashed)
 
 /*
  * Starts a pass: gzip header, magic, version, and the JSON header, which
- * pass 1 parses into h and pass 2 only hashes (its bytes are under the
+ * pass 2 parses into h and pass 1 only hashes (its bytes are under the
  * digest that pass 2 compares at the end).
  */
 static int start_pass(struct baseline_reader *r, struct baseline_header *h)
@@ -1265,20 +1280,7 @@ static int start_pass(struct baseline_reader *r, struct baseline_header *h)
 	size_t got = 0;
 	uint32_t version, hlen;
 
-	if (r->pass == 2) {
-		struct stat st;
-
-		if (fstat(r->fd, &st) < 0)
-			return error("'%s': cannot stat: %s", r->path, strerror(errno));
-		if (st.st_size != r->st.st_size || st.st_ino != r->st.st_ino ||
-		    st.st_mtim.tv_sec != r->st.st_mtim.tv_sec ||
-		    st.st_mtim.tv_nsec != r->st.st_mtim.tv_nsec)
-			return error("'%s': changed while being read", r->path);
-		if (lseek(r->fd, 0, SEEK_SET) < 0)
-			return error("'%s': cannot rewind: %s", r->path, strerror(errno));
-		if (inflateReset(&r->zs) != Z_OK)
-			return error("'%s': cannot reset zlib", r->path);
-	}
+	r->off = 0;
 	r->zs.avail_in = 0;
 	r->zend = 0;
 	r->wpos = r->wlen = 0;
@@ -1381,9 +1383,12 @@ static int finish_pass(struct baseline_reader *r)
 		memcpy(r->digest, digest, sizeof(digest));
 		r->count = count;
 		r->sig = has_sig;
-	} else if (sodium_memcmp(digest, r->digest, sizeof(digest)) || count != r->count) {
-		return error("'%s': changed while being read", r->path);
+		return 0;
 	}
+	if (baseline_reader_wait(r) < 0)
+		return -1;
+	if (sodium_memcmp(digest, r->digest, sizeof(digest)) || count != r->count)
+		return error("'%s': changed while being read", r->path);
 	return 0;
 }
 
@@ -1401,6 +1406,8 @@ static int step(struct baseline_reader *r, const struct record **out)
 	for (;;) {
 		int rc;
 
+		if (atomic_load_explicit(&r->cancel, memory_order_relaxed))
+			return error("'%s': verification cancelled", r->path);
 		k = decode(r->win + r->wpos, r->wlen - r->wpos, prev, rec, &r->keybuf);
 		if (k < 0)
 			return error_prefix("'%s': corrupted record %" PRIu64, r->path, r->n + 1);
@@ -1420,19 +1427,44 @@ static int step(struct baseline_reader *r, const struct record **out)
 	return 1;
 }
 
+/* Pass 1, on the verifier's own thread. */
+static void *verify_main(void *arg)
+{
+	struct baseline_reader *v = arg;
+	const struct record *rec;
+	int rc = start_pass(v, NULL);
+
+	if (rc == 0)
+		while ((rc = step(v, &rec)) > 0)
+			;
+	if (rc < 0)
+		v->failed = xstrdup(error_last());
+	atomic_store(&v->verify_state, rc < 0 ? VERIFY_FAILED : VERIFY_OK);
+	error_thread_release();
+	return NULL;
+}
+
 /*
- * Pass 1 verified every byte, so whatever pass 2 trips over (a bad record,
- * a digest that differs from pass 1's) means the file was rewritten in
- * place since: say that, not what the new bytes happen to look like.
+ * Pass 1 verifies every byte, so whatever pass 2 trips over (a bad record,
+ * a digest that differs from pass 1's) is pass 1's finding if it failed,
+ * and otherwise means the file was rewritten in place since: say that, not
+ * what the new bytes happen to look like.
  */
 static void pass2_error(struct baseline_reader *r)
 {
-	if (!r->io_error)
+	if (!r->io_error && baseline_reader_wait(r) == 0)
 		error("'%s': changed while being read", r->path);
 }
 
 static void reader_free(struct baseline_reader *r)
 {
+	if (r->verifier) {
+		/* closed before pass 1 ended: stop it early */
+		atomic_store(&r->verifier->cancel, 1);
+		if (!r->joined)
+			pthread_join(r->thread, NULL);
+		reader_free(r->verifier);
+	}
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->zinit)
@@ -1443,75 +1475,137 @@ static void reader_free(struct baseline_reader *r)
 	record_release(&r->rec[1]);
 	strbuf_release(&r->keybuf);
 	free(r->failed);
+	free(r->verify_failed);
 	free(r->path);
 	free(r);
 }
 
-int baseline_reader_open(struct baseline_reader **out, const char *path,
-			 const unsigned char *pubkey, struct baseline_header *h)
+/* A reader of fd (taken) for pass `pass`, or NULL with a message. */
+static struct baseline_reader *reader_new(const char *path, int fd, int pass)
 {
-	struct baseline_reader *r;
-	const struct record *rec;
-	int rc, ret = -1;
+	struct baseline_reader *r = alloc_aligned(sizeof(*r));
 
-	*out = NULL;
-	memset(h, 0, sizeof(*h));
-	if (sodium_init() < 0)
-		return error("cannot initialise libsodium");
-	r = alloc_aligned(sizeof(*r));
 	r->path = xstrdup(path);
+	r->fd = fd;
+	r->pass = pass;
 	r->in = xmalloc(IOBUF);
 	r->wcap = WIN_START;
 	r->win = xmalloc(r->wcap);
 	record_init(&r->rec[0]);
 	record_init(&r->rec[1]);
 	strbuf_init(&r->keybuf);
-	if (pubkey) {
-		memcpy(r->pubkey, pubkey, sizeof(r->pubkey));
-		r->verify = 1;
-	}
-	/* O_NONBLOCK: a FIFO planted at path must not hang us before fstat. */
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (r->fd < 0) {
-		error("cannot open '%s': %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (fstat(r->fd, &r->st) < 0) {
-		error("cannot stat '%s': %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(r->st.st_mode)) {
-		error("'%s': not a regular file", path);
-		goto cleanup;
-	}
+	atomic_init(&r->verify_state, VERIFY_RUNNING);
+	atomic_init(&r->cancel, 0);
 	if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
 		error("'%s': cannot initialise zlib", path);
-		goto cleanup;
+		reader_free(r);
+		return NULL;
 	}
 	r->zinit = 1;
+	return r;
+}
 
-	r->pass = 1;
-	if (start_pass(r, h) < 0)
-		goto cleanup;
-	while ((rc = step(r, &rec)) > 0)
-		;
-	if (rc < 0)
-		goto cleanup;
-	r->pass = 2;
-	if (start_pass(r, NULL) < 0) {
-		pass2_error(r);
-		goto cleanup;
+/* Opens path for reading; a descriptor, or -1 with a message. */
+static int open_file(const char *path)
+{
+	struct stat st;
+	/* O_NONBLOCK: a FIFO planted at path must not hang us before fstat. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		error("cannot stat '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error("'%s': not a regular file", path);
+	}
+	return fd;
+}
+
+/* Starts pass 1 on its own descriptor of the same file (on this thread if
+ * no thread can be had). */
+static int verifier_start(struct baseline_reader *r, const unsigned char *pubkey)
+{
+	int fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+	struct baseline_reader *v;
+
+	if (fd < 0)
+		return error("'%s': cannot duplicate descriptor: %s", r->path, strerror(errno));
+	if (!(v = reader_new(r->path, fd, 1)))
+		return -1;
+	if (pubkey) {
+		memcpy(v->pubkey, pubkey, sizeof(v->pubkey));
+		v->verify = 1;
+	}
+	r->verifier = v;
+	if (pthread_create(&r->thread, NULL, verify_main, v) != 0) {
+		verify_main(v);
+		r->joined = 1;
+	}
+	return 0;
+}
+
+int baseline_reader_open_async(struct baseline_reader **out, const char *path,
+			       const unsigned char *pubkey, struct baseline_header *h)
+{
+	struct baseline_reader *r;
+	int fd;
+
+	*out = NULL;
+	memset(h, 0, sizeof(*h));
+	if (sodium_init() < 0)
+		return error("cannot initialise libsodium");
+	if ((fd = open_file(path)) < 0)
+		return -1;
+	if (!(r = reader_new(path, fd, 2)))
+		return -1;
+	if (start_pass(r, h) < 0 || verifier_start(r, pubkey) < 0) {
+		baseline_header_release(h);
+		reader_free(r);
+		return -1;
 	}
 	r->state = RD_RECORDS;
 	*out = r;
-	r = NULL;
-	ret = 0;
-cleanup:
-	if (r) {
-		baseline_header_release(h);
-		reader_free(r);
+	return 0;
+}
+
+int baseline_reader_wait(struct baseline_reader *r)
+{
+	struct baseline_reader *v = r->verifier;
+
+	if (v) {
+		if (!r->joined)
+			pthread_join(r->thread, NULL);
+		r->joined = 1;
+		if (atomic_load(&v->verify_state) == VERIFY_FAILED) {
+			r->verify_failed = v->failed;
+			v->failed = NULL;
+		}
+		memcpy(r->digest, v->digest, sizeof(r->digest));
+		r->count = v->count;
+		r->sig = v->sig;
+		reader_free(v);
+		r->verifier = NULL;
 	}
-	return ret;
+	return r->verify_failed ? error("%s", r->verify_failed) : 0;
+}
+
+int baseline_reader_open(struct baseline_reader **out, const char *path,
+			 const unsigned char *pubkey, struct baseline_header *h)
+{
+	if (baseline_reader_open_async(out, path, pubkey, h) < 0)
+		return -1;
+	if (baseline_reader_wait(*out) < 0) {
+		baseline_reader_close(*out);
+		*out = NULL;
+		baseline_header_release(h);
+		return -1;
+	}
+	return 0;
 }
 
 int baseline_reader_next(struct baseline_reader *r, const struct record **out)
@@ -1522,7 +1616,12 @@ int baseline_reader_next(struct baseline_reader *r, const struct record **out)
 		return 0;
 	if (r->state == RD_FAILED)
 		return error("%s", r->failed);
-	rc = step(r, out);
+	/* A file that failed verification yields nothing more. */
+	if (r->verifier && atomic_load_explicit(&r->verifier->verify_state,
+						memory_order_relaxed) == VERIFY_FAILED)
+		rc = baseline_reader_wait(r);
+	else
+		rc = step(r, out);
 	if (rc == 0)
 		r->state = RD_DONE;
 	if (rc < 0) {

@@ -100,11 +100,24 @@ static int parse(int argc, char **argv, struct check_opts *o)
 struct check_ctx {
 	struct sink *sink;
 	struct baseline_writer *update;
+	struct baseline_reader *br;
+	bool verified;
 };
+
+/* Nothing is reported from a baseline that is still being verified. */
+static int verified(struct check_ctx *c)
+{
+	if (!c->verified && baseline_reader_wait(c->br) < 0)
+		return -1;
+	c->verified = true;
+	return 0;
+}
 
 static int on_event(void *ctx, const struct event *ev)
 {
-	return sink_emit(((struct check_ctx *)ctx)->sink, ev);
+	struct check_ctx *c = ctx;
+
+	return verified(c) < 0 ? -1 : sink_emit(c->sink, ev);
 }
 
 static int on_record(void *ctx, const struct record *r)
@@ -145,8 +158,10 @@ static int run(const struct check_opts *o, const char *file)
 	ruleset_init(&rs, ATTR_SHA256);
 	/* Before the reader, which verifies a file that may be hostile. */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
-	if (baseline_reader_open(&br, file, NULL, &h) < 0)
+	/* Verified on a second thread while the scan runs (see on_event). */
+	if (baseline_reader_open_async(&br, file, NULL, &h) < 0)
 		goto fail;
+	ctx.br = br;
 	rs.hash = h.hash;
 	if (ruleset_load_json(&rs, h.rules_json, strlen(h.rules_json), "baseline rules") < 0 ||
 	    !(root = cmd_resolve_root(o->root ? o->root : h.root)))
@@ -178,6 +193,8 @@ static int run(const struct check_opts *o, const char *file)
 	teed = tee ? tee_main(tee) : olds;
 	news = scan_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)
+		goto fail;
+	if (verified(&ctx) < 0)
 		goto fail;
 	if (ctx.update) {
 		int rc = baseline_writer_commit(ctx.update, NULL);

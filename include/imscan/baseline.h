@@ -10,8 +10,10 @@
  *   'E', u64le record count, 32-byte BLAKE2b-256 of every byte before it,
  *   optionally 'S' and a 64-byte Ed25519 signature of that digest,
  *   then the end of the stream (and of the file).
- * The reader verifies the whole file before it yields the first record,
- * so check never reports from a tampered baseline. No length read from the
+ * The reader verifies the whole file before anything acts on a record
+ * (baseline_reader_open waits for it; check, which opens asynchronously,
+ * emits nothing before the wait), so check never reports from a tampered
+ * baseline. No length read from the
  * file is trusted for an allocation beyond the BASELINE_MAX_* bounds.
  * The writer refuses whatever the reader would refuse (a key too long, an
  * empty key, records out of order), so a baseline that was written can
@@ -100,14 +102,28 @@ struct baseline_reader;
 int baseline_reader_open(struct baseline_reader **out, const char *path,
 			 const unsigned char *pubkey, struct baseline_header *h);
 /*
+ * The same, but returns once the header is read: the file is verified on a
+ * thread of its own while the caller reads records, so that a check can
+ * scan meanwhile. Records may then come from a file that will fail
+ * verification: act on none (no event, no output) before
+ * baseline_reader_wait() returned 0. A failed verification also fails the
+ * next baseline_reader_next() with its message; a tampered file is not
+ * read to its end.
+ */
+int baseline_reader_open_async(struct baseline_reader **out, const char *path,
+			       const unsigned char *pubkey, struct baseline_header *h);
+/* Waits for the verification: 0, or -1 and its message. Repeatable. */
+int baseline_reader_wait(struct baseline_reader *r);
+/*
  * 1 and a borrowed record (valid until the following call), 0 after the
  * last one, -1 if the file changed since it was verified ("'<path>':
  * changed while being read") or cannot be read any more.
  */
 int baseline_reader_next(struct baseline_reader *r, const struct record **out);
-/* The number of records (from the verified trailer). */
+/* The number of records (from the verified trailer; after the wait). */
 uint64_t baseline_reader_count(const struct baseline_reader *r);
-/* True if the file carries a signature (verified only if a key was given). */
+/* True if the file carries a signature (verified only if a key was given;
+ * known after the wait). */
 int baseline_reader_signed(const struct baseline_reader *r);
 void baseline_reader_close(struct baseline_reader *r);
 struct recstream baseline_reader_stream(struct baseline_reader *r);

@@ -81,9 +81,15 @@ open("bomb-huge-header.imdb", "wb").write(bomb(p[:13] + struct.pack("<I", 16 << 
 open("bomb-after-header.imdb", "wb").write(bomb(p[:h_end]))
 open("cases.txt", "a").write("bomb-zeros\nbomb-huge-header\nbomb-after-header\n")
 PY
+# The tree changed since: a check that reported before the end of the
+# verification (which runs beside the scan) would print events here.
+printf 'changed\n' > root/data/a.txt
+printf 'new\n' > root/data/new.txt
+rm root/data/b.txt
 while read -r c; do
 	imscan check -b "$c.imdb" > out.json; echo "$c: $? events: $(wc -l < out.json)"
 done < cases.txt
+imscan check -q -b b.imdb | wc -l
 imscan show key-length-1TiB.imdb; echo "show: $?"
 # Time and memory of the bombs (each file is about 1 MiB; `zcat FILE |
 # wc -c` says 1 GiB and more), measured without $IMSCAN_WRAP.
