@@ -1109,11 +1109,17 @@ struct baseline_reader {
 	unsigned char digest[DIGEST_LEN];	/* pass 1's */
 	int io_error;			/* a read() failed */
 	char *failed;
-	/* pass 2's view of pass 1, which runs in `verifier` on `thread` */
-	struct baseline_reader *verifier;
+	/*
+	 * Pass 2's view of pass 1, which runs in `verifier` on `thread`.
+	 * The wait may come from another thread than the records' (check
+	 * decodes them on one, and reports on another): wait_mu orders it.
+	 */
+	struct baseline_reader *verifier;	/* set at open, freed at close */
 	pthread_t thread;
+	pthread_mutex_t wait_mu;
 	int joined;			/* the thread was joined (or never ran) */
-	char *verify_failed;		/* pass 1's message once taken, if it failed */
+	int taken;			/* its outcome copied here */
+	char *verify_failed;		/* pass 1's message, if it failed */
 	/* in the verifier: its outcome, read by pass 2 without waiting */
 	atomic_int verify_state;
 	atomic_int cancel;		/* pass 2 gave up: stop early */
@@ -1465,6 +1471,7 @@ static void reader_free(struct baseline_reader *r)
 			pthread_join(r->thread, NULL);
 		reader_free(r->verifier);
 	}
+	pthread_mutex_destroy(&r->wait_mu);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->zinit)
@@ -1496,6 +1503,7 @@ static struct baseline_reader *reader_new(const char *path, int fd, int pass)
 	strbuf_init(&r->keybuf);
 	atomic_init(&r->verify_state, VERIFY_RUNNING);
 	atomic_init(&r->cancel, 0);
+	pthread_mutex_init(&r->wait_mu, NULL);
 	if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
 		error("'%s': cannot initialise zlib", path);
 		reader_free(r);
@@ -1576,11 +1584,13 @@ int baseline_reader_open_async(struct baseline_reader **out, const char *path,
 int baseline_reader_wait(struct baseline_reader *r)
 {
 	struct baseline_reader *v = r->verifier;
+	int rc;
 
-	if (v) {
+	pthread_mutex_lock(&r->wait_mu);
+	if (v && !r->taken) {
 		if (!r->joined)
 			pthread_join(r->thread, NULL);
-		r->joined = 1;
+		r->joined = r->taken = 1;
 		if (atomic_load(&v->verify_state) == VERIFY_FAILED) {
 			r->verify_failed = v->failed;
 			v->failed = NULL;
@@ -1588,10 +1598,10 @@ int baseline_reader_wait(struct baseline_reader *r)
 		memcpy(r->digest, v->digest, sizeof(r->digest));
 		r->count = v->count;
 		r->sig = v->sig;
-		reader_free(v);
-		r->verifier = NULL;
 	}
-	return r->verify_failed ? error("%s", r->verify_failed) : 0;
+	rc = r->verify_failed ? error("%s", r->verify_failed) : 0;
+	pthread_mutex_unlock(&r->wait_mu);
+	return rc;
 }
 
 int baseline_reader_open(struct baseline_reader **out, const char *path,
@@ -1618,7 +1628,7 @@ int baseline_reader_next(struct baseline_reader *r, const struct record **out)
 		return error("%s", r->failed);
 	/* A file that failed verification yields nothing more. */
 	if (r->verifier && atomic_load_explicit(&r->verifier->verify_state,
-						memory_order_relaxed) == VERIFY_FAILED)
+						memory_order_acquire) == VERIFY_FAILED)
 		rc = baseline_reader_wait(r);
 	else
 		rc = step(r, out);

@@ -13,11 +13,13 @@
 #include "imscan/xalloc.h"
 
 /*
- * Baseline records kept for --quick's lookups ahead of the diff: they run
- * ahead by the scan's records in flight (4096), so twice that is rarely
- * short, and it bounds memory at a few MB whatever the trees.
+ * Baseline records decoded ahead of the diff. --quick's lookups run ahead
+ * of it by the scan's records in flight (4096), so twice that is rarely
+ * short, and it bounds memory at a few MB whatever the trees; without
+ * lookups a smaller ring keeps the decoding thread as far ahead.
  */
 #define CHECK_TEE_MAX 8192
+#define CHECK_TEE_PLAIN 1024
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
@@ -142,7 +144,7 @@ static int run(const struct check_opts *o, const char *file)
 {
 	struct baseline_reader *br = NULL;
 	struct tee *tee = NULL;
-	struct recstream reuse_stream, teed;
+	struct recstream teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
 	struct scan_opts so = { 0 };
@@ -169,13 +171,12 @@ static int run(const struct check_opts *o, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
+	/* The baseline is decoded on a thread of its own, once for the diff
+	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
-	if (o->quick) {
-		/* One decoding of the baseline for the diff and the lookups. */
-		tee = tee_new(&olds, CHECK_TEE_MAX);
-		reuse_stream = tee_side(tee);
-		so.reuse = &reuse_stream;
-	}
+	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
+	if (o->quick)
+		so.reuse = tee;
 	if (!(sc = scan_open(&so)))
 		goto fail;
 	if (o->update) {
@@ -190,7 +191,7 @@ static int run(const struct check_opts *o, const char *file)
 	}
 	ctx.sink = sink_new(o->format, stdout);
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
-	teed = tee ? tee_main(tee) : olds;
+	teed = tee_main(tee);
 	news = scan_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)
 		goto fail;

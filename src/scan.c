@@ -39,9 +39,7 @@ struct scan {
 	struct active *levels;	/* levels[l]: entities active below the dir at walk level l */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
-	const struct recstream *reuse;	/* --quick */
-	const struct record *reuse_head;
-	int reuse_started;
+	struct tee *reuse;		/* --quick */
 	int have_head;
 	int walk_done;
 	struct scan_stats stats;
@@ -175,54 +173,33 @@ static int same(const struct record *b, enum attr_id a, int64_t v)
 	return record_has(b, a) && record_int(b, a) == v;
 }
 
-static int sorts_before(const struct record *b, const struct walk_entry *e)
-{
-	return b->kind < KIND_FILE ||
-	       (b->kind == KIND_FILE && key_cmp(record_key(b), b->keylen, e->path, e->pathlen) < 0);
-}
-
 /*
- * Moves the baseline stream to the first record not before e's key. When
- * the stream says TEE_LATER (it keeps only so much for us ahead of the
- * diff), the head stays behind e and e is simply read in full.
+ * The baseline record --quick may take e's unread attributes from: 1 and
+ * *out, 0 if there is none, -1. A record the tee does not hold for now
+ * (TEE_LATER) is none: e is then simply read in full.
  */
-static int reuse_seek(struct scan *s, const struct walk_entry *e)
-{
-	const struct record *b = s->reuse_head;
-
-	while (!s->reuse_started || (b && sorts_before(b, e))) {
-		const struct record *nb;
-		int r = s->reuse->next(s->reuse->self, &nb);
-
-		if (r == TEE_LATER)
-			return 0;
-		s->reuse_started = 1;
-		if (r < 0)
-			return -1;
-		b = r == 0 ? NULL : nb;
-		s->reuse_head = b;
-	}
-	return 0;
-}
-
-/* The baseline record --quick may take e's unread attributes from, or NULL. */
-static const struct record *reusable_record(struct scan *s, const struct walk_entry *e)
+static int reusable_record(struct scan *s, const struct walk_entry *e,
+			   const struct record **out)
 {
 	const struct statx *x = &e->stx;
-	const struct record *b = s->reuse_head;
+	const struct record *b;
 	int ft = ftype_from_mode(x->stx_mode);
+	int rc = tee_find(s->reuse, KIND_FILE, e->path, e->pathlen, &b);
 
-	if (!b || b->kind != KIND_FILE || key_cmp(record_key(b), b->keylen, e->path, e->pathlen) ||
-	    record_has(b, ATTR_ERROR) || e->err)
-		return NULL;
+	*out = NULL;
+	if (rc != 1)
+		return rc < 0 ? -1 : 0;
+	if (record_has(b, ATTR_ERROR) || e->err)
+		return 0;
 	if (!same(b, ATTR_TYPE, ft) || !same(b, ATTR_INODE, (int64_t)x->stx_ino) ||
 	    !same(b, ATTR_CTIME, stx_ns(&x->stx_ctime)) ||
 	    !same(b, ATTR_DEVICE, (int64_t)makedev(x->stx_dev_major, x->stx_dev_minor)))
-		return NULL;
+		return 0;
 	if (ft == FT_REGULAR && (!same(b, ATTR_SIZE, (int64_t)x->stx_size) ||
 				 !same(b, ATTR_MTIME, stx_ns(&x->stx_mtime))))
-		return NULL;
-	return b;
+		return 0;
+	*out = b;
+	return 0;
 }
 
 static void copy_attr(struct record *dst, const struct record *src, enum attr_id a)
@@ -293,11 +270,8 @@ static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *s
 	const struct record *b = NULL;
 	struct attrset want = slot->want;
 
-	if (s->reuse) {
-		if (reuse_seek(s, e) < 0)
-			return -1;
-		b = reusable_record(s, e);
-	}
+	if (s->reuse && reusable_record(s, e, &b) < 0)
+		return -1;
 	if (b)
 		for (size_t i = 0; i < NREUSABLE; i++)
 			attrset_del(&want, reusable[i]);

@@ -21,14 +21,14 @@ struct scan_opts {
 	const struct ruleset *rules;
 	unsigned jobs;			/* hashing threads; 0 = online CPUs */
 	/*
-	 * check --quick: the baseline's records, in order. An entry whose
-	 * type, size, mtime, ctime, inode and device equal its baseline
-	 * record's is not opened: its content hashes and its xattr, ACL,
-	 * capability, SELinux and chattr attributes are taken from the
-	 * baseline (all of them change ctime). NULL: read everything.
-	 * next() may also return TEE_LATER (tee.h): nothing for now.
+	 * check --quick: the baseline, looked up with tee_find (tee.h). An
+	 * entry whose type, size, mtime, ctime, inode and device equal its
+	 * baseline record's is not opened: its content hashes and its
+	 * xattr, ACL, capability, SELinux and chattr attributes are taken
+	 * from the baseline (all of them change ctime). NULL: read
+	 * everything.
 	 */
-	const struct recstream *reuse;
+	struct tee *reuse;
 };
 
 struct scan_stats {

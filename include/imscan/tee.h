@@ -1,18 +1,22 @@
 /*
- * tee.h - one record stream read by two readers, decoded once.
+ * tee.h - one record stream, decoded on a thread of its own, read twice.
  *
- * check --quick needs the baseline twice: the diff merges it with the
- * scan, and the scan, running ahead of the diff by the records in flight,
- * looks up each entry's baseline record to reuse its hashes. Decoding
- * the file twice cost a third of --quick's user time; the tee decodes it
- * once and keeps what one reader has seen and the other not yet.
+ * check reads the baseline while it scans. Decoding it (inflate, BLAKE2b,
+ * the records' deltas) on the thread that also walks and diffs cost a
+ * fifth of --quick's time, while the second core sat idle: the tee pulls
+ * the source on its own thread into a ring of records, and hands them out
+ * from there.
  *
- * The main reader (the diff) gets every record, in order. The side reader
- * (the --quick lookup) is best effort: at most `max` records are kept
- * beyond the one the main reader holds, so when it runs that far ahead it
- * is told to try later
- * (TEE_LATER), and when it falls too far behind it skips what was
- * dropped. Memory stays bounded whatever the two readers do.
+ * Two readers, both on one thread (the caller's):
+ *  - the main reader (the diff) gets every record, in order;
+ *  - the side reader (--quick's lookup of an entry's baseline record)
+ *    looks records up by key, in increasing key order, among those still
+ *    in the ring: it runs ahead of the main reader by the scan's records
+ *    in flight. Best effort: when what it wants lies beyond the ring it
+ *    is told to try later (TEE_LATER), and records the main reader has
+ *    passed are no longer there.
+ * The ring holds `max` records beyond the one the main reader holds:
+ * memory stays bounded whatever the source and the readers do.
  */
 #ifndef IMSCAN_TEE_H
 #define IMSCAN_TEE_H
@@ -21,22 +25,34 @@
 
 #include "imscan/record.h"
 
-/* The side reader's next() result for "not now: the main reader must
- * catch up first". */
+/* tee_find's "not now: the main reader must catch up first". */
 #define TEE_LATER 2
 
 struct tee;
 
-/* src must outlive the tee. max >= 1. Caller frees. */
+/*
+ * Starts pulling src on a new thread (or, if no thread can be had, on the
+ * caller's as it reads). src must outlive the tee and is used by that
+ * thread alone until tee_free. max >= 1. Caller frees.
+ */
 struct tee *tee_new(const struct recstream *src, size_t max);
+/* Stops the thread (src may be in any state) and frees t. */
 void tee_free(struct tee *t);
 
-/* Every record of src, as src gives them (1, 0 at the end, -1). */
-struct recstream tee_main(struct tee *t);
 /*
- * Records of src in order but with gaps (1, 0 at the end, -1, or
- * TEE_LATER). Its record stays valid until its next call returns 1 or 0.
+ * Every record of src, as src gives them: 1, 0 at the end, -1 with src's
+ * message. The record stays valid until the next call of either reader.
  */
-struct recstream tee_side(struct tee *t);
+struct recstream tee_main(struct tee *t);
+
+/*
+ * The record of (kind, key), looked for from where the previous lookup
+ * stopped: 1 and the record (valid until the next call of either
+ * reader), 0 if src has none (or the main reader has passed it), -1 with
+ * src's message, or TEE_LATER. Keys must come in increasing record_cmp
+ * order.
+ */
+int tee_find(struct tee *t, enum kind kind, const char *key, size_t keylen,
+	     const struct record **out);
 
 #endif
