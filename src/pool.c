@@ -33,6 +33,7 @@ struct pool {
 	 * from head, so taking one costs O(1) rather than a ring scan. */
 	size_t jobpos;
 	size_t queued;		/* slots in SLOT_QUEUED */
+	size_t busy;		/* slots in SLOT_BUSY */
 	/* Who sleeps: wake-ups are futex calls, so send only those that
 	 * someone waits for (measured: 2.6 futex calls per entry before). */
 	unsigned idle;
@@ -66,6 +67,7 @@ static struct pool_slot *take_job(struct pool *p, size_t *idx)
 			*idx = i;
 			p->jobpos++;
 			p->queued--;
+			p->busy++;
 			return &p->slots[i];
 		}
 	}
@@ -92,6 +94,7 @@ static void *worker(void *arg)
 		hash_slot(p, s, buf);
 		pthread_mutex_lock(&p->mu);
 		p->state[i] = SLOT_DONE;
+		p->busy--;
 		if (p->head_waiting && i == p->head)
 			pthread_cond_signal(&p->done);
 	}
@@ -174,9 +177,9 @@ struct pool_slot *pool_reserve(struct pool *p)
 	return s;
 }
 
-void pool_submit(struct pool *p)
+size_t pool_submit(struct pool *p)
 {
-	size_t i = p->tail;
+	size_t i = p->tail, left;
 	struct pool_slot *s = &p->slots[i];
 
 	p->tail = (p->tail + 1) % p->depth;
@@ -186,8 +189,9 @@ void pool_submit(struct pool *p)
 		pthread_mutex_lock(&p->mu);
 		p->state[i] = SLOT_DONE;
 		p->inflight++;
+		left = p->queued + p->busy;
 		pthread_mutex_unlock(&p->mu);
-		return;
+		return left;
 	}
 	pthread_mutex_lock(&p->mu);
 	p->state[i] = SLOT_QUEUED;
@@ -195,7 +199,9 @@ void pool_submit(struct pool *p)
 	p->queued++;
 	if (p->idle && p->queued >= POOL_BATCH)
 		pthread_cond_signal(&p->work);
+	left = p->queued + p->busy;
 	pthread_mutex_unlock(&p->mu);
+	return left;
 }
 
 struct pool_slot *pool_head(struct pool *p)

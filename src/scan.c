@@ -20,6 +20,13 @@
 /* Slots in flight: enough to keep every worker busy past one large file,
  * few enough to stay far below the default limit of 1024 descriptors. */
 #define SCAN_DEPTH 4096
+/*
+ * ... while there is hashing to keep busy. With none in flight (a --quick
+ * check of an unchanged tree) the records are handed over this far
+ * behind the walk instead, while they are still in the CPU's caches: the
+ * full depth of slots is megabytes, and walking it twice missed them.
+ */
+#define SCAN_SHALLOW 64
 
 /* Keys must fit in a baseline record (BASELINE_MAX_FIELD). */
 #define SCAN_MAX_KEY BASELINE_MAX_FIELD
@@ -42,6 +49,7 @@ struct scan {
 	struct tee *reuse;		/* --quick */
 	int have_head;
 	int walk_done;
+	size_t inflight;		/* slots submitted and not yet released */
 	struct scan_stats stats;
 };
 
@@ -415,7 +423,9 @@ static int fill(struct scan *s)
 			s->walk_done = 1;
 			break;
 		}
-		pool_submit(s->pool);
+		s->inflight++;
+		if (!pool_submit(s->pool) && s->inflight >= SCAN_SHALLOW)
+			break;
 	}
 	return 0;
 }
@@ -427,6 +437,7 @@ int scan_next(struct scan *s, const struct record **out)
 	if (s->have_head) {
 		pool_release_head(s->pool);
 		s->have_head = 0;
+		s->inflight--;
 	}
 	if (fill(s) < 0)
 		return -1;

@@ -147,6 +147,41 @@ START_TEST(test_pool_free_in_flight)
 }
 END_TEST
 
+/*
+ * pool_submit counts what is still to hash: nothing for slots without a
+ * file, one more per file queued (fewer than a batch: no worker is woken
+ * yet), and none once the head has taken them.
+ */
+START_TEST(test_pool_submit_pending)
+{
+	char *dir = unit_tmpdir();
+	unsigned char *sums = make_files(dir);
+	struct pool *p = pool_new(2, 32);
+	struct pool_slot *s;
+
+	ck_assert_ptr_nonnull(p);
+	fill_slot(pool_reserve(p), dir, 1);	/* i % 3 == 1: no file */
+	ck_assert_uint_eq(pool_submit(p), 0);
+	fill_slot(pool_reserve(p), dir, 2);
+	ck_assert_uint_eq(pool_submit(p), 1);
+	fill_slot(pool_reserve(p), dir, 3);
+	ck_assert_uint_eq(pool_submit(p), 2);
+	fill_slot(pool_reserve(p), dir, 4);	/* no file */
+	ck_assert_uint_eq(pool_submit(p), 2);
+	for (int i = 1; i <= 4; i++) {
+		s = pool_head(p);
+		check_head(s, sums, i);
+		pool_release_head(p);
+	}
+	fill_slot(pool_reserve(p), dir, 7);	/* no file */
+	ck_assert_uint_eq(pool_submit(p), 0);
+	pool_free(p);
+	free(sums);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *make_pool_suite(void)
 {
 	Suite *s = suite_create("pool");
@@ -155,6 +190,7 @@ Suite *make_pool_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_pool_order_and_hashes, 0, 16);
 	tcase_add_test(tc, test_pool_free_in_flight);
+	tcase_add_test(tc, test_pool_submit_pending);
 	suite_add_tcase(s, tc);
 	return s;
 }
