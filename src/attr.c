@@ -306,19 +306,46 @@ void attr_json_member(struct strbuf *out, const struct record *r, enum attr_id i
 	attr_format(out, r, id, ATTR_STYLE_JSON);
 }
 
-bool attr_equal(const struct record *a, const struct record *b, enum attr_id id)
+/* Both have id: are the values equal? */
+static bool value_equal(const struct record *a, const struct record *b, enum attr_id id)
 {
-	bool ha = record_has(a, id), hb = record_has(b, id);
 	const unsigned char *pa, *pb;
 	size_t na, nb;
 
-	if (ha != hb)
-		return false;
-	if (!ha)
-		return true;
 	if (attr_table[id].type == ATTR_T_INT)
 		return a->val[id].i == b->val[id].i;
 	pa = record_bytes(a, id, &na);
 	pb = record_bytes(b, id, &nb);
 	return na == nb && !memcmp(pa, pb, na);
+}
+
+bool attr_equal(const struct record *a, const struct record *b, enum attr_id id)
+{
+	bool ha = record_has(a, id), hb = record_has(b, id);
+
+	if (ha != hb)
+		return false;
+	return !ha || value_equal(a, b, id);
+}
+
+struct attrset attr_changed(const struct record *a, const struct record *b,
+			    const struct attrset *which)
+{
+	struct attrset out;
+
+	for (int w = 0; w < 2; w++) {
+		uint64_t both = a->present.w[w] & b->present.w[w] & which->w[w];
+
+		/* present in one only: changed, without a look at the values */
+		out.w[w] = (a->present.w[w] ^ b->present.w[w]) & which->w[w];
+		while (both) {
+			int bit = __builtin_ctzll(both);
+			enum attr_id id = (enum attr_id)(w * 64 + bit);
+
+			both &= both - 1;
+			if (!value_equal(a, b, id))
+				out.w[w] |= (uint64_t)1 << bit;
+		}
+	}
+	return out;
 }

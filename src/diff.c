@@ -69,8 +69,7 @@ static int compare_rule(const struct diff_opts *o, const struct rule_view *v,
 			const struct record *old, const struct record *new,
 			struct sink_summary *sum)
 {
-	struct attrset changed = ATTRSET_EMPTY;
-	int a;
+	struct attrset changed;
 
 	/*
 	 * Reported when it becomes unreadable; while it stays unreadable for
@@ -84,9 +83,7 @@ static int compare_rule(const struct diff_opts *o, const struct rule_view *v,
 		return emit(o, v, ACT_REMOVED, old, new, &v->attrs, sum);
 	if (!v->in_old)
 		return emit(o, v, ACT_ADDED, old, new, &v->attrs, sum);
-	ATTRSET_FOREACH(a, &v->attrs)
-		if (!attr_equal(old, new, (enum attr_id)a))
-			attrset_add(&changed, (enum attr_id)a);
+	changed = attr_changed(old, new, &v->attrs);
 	if (attrset_empty(&changed))
 		return 0;
 	return emit(o, v, ACT_MODIFIED, old, new, &changed, sum);

@@ -232,5 +232,9 @@ static inline void attr_format_time(struct strbuf *out, int64_t ns)
 
 /* True if a and b have the same value (or both lack) attribute id. */
 bool attr_equal(const struct record *a, const struct record *b, enum attr_id id);
+/* The attributes of `which` that differ between a and b (attr_equal false),
+ * in one pass over the set bits: the diff's hot path. */
+struct attrset attr_changed(const struct record *a, const struct record *b,
+			    const struct attrset *which);
 
 #endif

@@ -143,6 +143,57 @@ START_TEST(test_record_values_survive_growth)
 }
 END_TEST
 
+/* A random value (or none) for each attribute, from a few choices so that
+ * equal and unequal values both come up. */
+static void random_values(struct record *r, unsigned *seed)
+{
+	static const char *const strs[] = { "", "a", "b", "ab" };
+
+	record_reset(r);
+	record_set_key(r, KIND_FILE, "/k", 2);
+	for (int a = 0; a < ATTR__COUNT; a++) {
+		unsigned v;
+
+		*seed = *seed * 1103515245u + 12345u;
+		v = (*seed >> 16) % 5;
+		if (v == 4)
+			continue;
+		if (attr_table[a].type == ATTR_T_INT)
+			record_set_int(r, (enum attr_id)a, v % 2);
+		else
+			record_set_str(r, (enum attr_id)a, strs[v]);
+	}
+}
+
+/* attr_changed agrees with attr_equal on every attribute of `which`, and
+ * reports none outside it. */
+START_TEST(test_attr_changed)
+{
+	struct record a, b;
+	unsigned seed = 7;
+
+	record_init(&a);
+	record_init(&b);
+	for (int i = 0; i < 2000; i++) {
+		struct attrset which = ATTRSET_EMPTY, got;
+
+		random_values(&a, &seed);
+		random_values(&b, &seed);
+		for (int id = 0; id < ATTR__COUNT; id++)
+			if ((seed >> (id % 16)) & 1)
+				attrset_add(&which, (enum attr_id)id);
+		got = attr_changed(&a, &b, &which);
+		for (int id = 0; id < ATTR__COUNT; id++)
+			ck_assert_int_eq(attrset_has(&got, (enum attr_id)id),
+					 attrset_has(&which, (enum attr_id)id) &&
+					 !attr_equal(&a, &b, (enum attr_id)id));
+		ck_assert_uint_eq(got.w[1], 0);
+	}
+	record_release(&a);
+	record_release(&b);
+}
+END_TEST
+
 static const struct {
 	const char *in;
 	size_t len;
@@ -200,6 +251,7 @@ Suite *make_record_suite(void)
 	tcase_add_test(tc, test_key_order_nul);
 	tcase_add_test(tc, test_key_order_random);
 	tcase_add_test(tc, test_record_values_survive_growth);
+	tcase_add_test(tc, test_attr_changed);
 	tcase_add_loop_test(tc, test_escape, 0, sizeof(esc) / sizeof(esc[0]));
 	tcase_add_test(tc, test_member_b64);
 	suite_add_tcase(s, tc);
