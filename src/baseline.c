@@ -1433,10 +1433,9 @@ static int step(struct baseline_reader *r, const struct record **out)
 	return 1;
 }
 
-/* Pass 1, on the verifier's own thread. */
-static void *verify_main(void *arg)
+/* Pass 1: its outcome in v->verify_state, its message in v->failed. */
+static void verify_pass(struct baseline_reader *v)
 {
-	struct baseline_reader *v = arg;
 	const struct record *rec;
 	int rc = start_pass(v, NULL);
 
@@ -1446,6 +1445,11 @@ static void *verify_main(void *arg)
 	if (rc < 0)
 		v->failed = xstrdup(error_last());
 	atomic_store(&v->verify_state, rc < 0 ? VERIFY_FAILED : VERIFY_OK);
+}
+
+static void *verify_main(void *arg)
+{
+	verify_pass(arg);
 	error_thread_release();
 	return NULL;
 }
@@ -1551,7 +1555,7 @@ static int verifier_start(struct baseline_reader *r, const unsigned char *pubkey
 	}
 	r->verifier = v;
 	if (pthread_create(&r->thread, NULL, verify_main, v) != 0) {
-		verify_main(v);
+		verify_pass(v);
 		r->joined = 1;
 	}
 	return 0;

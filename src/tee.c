@@ -13,9 +13,9 @@
  * Record n of the stream lives in ring[n % cap] from when the producer
  * publishes end > n until the consumer publishes start > n. The producer
  * writes only slots below start + cap, the consumer reads only slots
- * below end: each side's index, stored with release and loaded with
- * acquire, hands the slots over, and the mutex is taken only to sleep
- * and to wake the other side.
+ * below end: each side's index, an atomic (sequentially consistent, so
+ * also release and acquire), hands the slots over, and the mutex is taken
+ * only to sleep and to wake the other side.
  */
 struct tee {
 	const struct recstream *src;
