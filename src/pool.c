@@ -204,6 +204,12 @@ size_t pool_submit(struct pool *p)
 	return left;
 }
 
+/* Only the submitting thread changes inflight, so it may read it unlocked. */
+size_t pool_inflight(const struct pool *p)
+{
+	return p->inflight;
+}
+
 struct pool_slot *pool_head(struct pool *p)
 {
 	struct pool_slot *s;

@@ -49,7 +49,6 @@ struct scan {
 	struct tee *reuse;		/* --quick */
 	int have_head;
 	int walk_done;
-	size_t inflight;		/* slots submitted and not yet released */
 	struct scan_stats stats;
 };
 
@@ -182,8 +181,8 @@ static int same(const struct record *b, enum attr_id a, int64_t v)
 }
 
 /*
- * The baseline record --quick may take e's unread attributes from: 1 and
- * *out, 0 if there is none, -1. A record the tee does not hold for now
+ * The baseline record --quick may take e's unread attributes from, in
+ * *out (NULL if none): 0, or -1. A record the tee does not hold for now
  * (TEE_LATER) is none: e is then simply read in full.
  */
 static int reusable_record(struct scan *s, const struct walk_entry *e,
@@ -423,8 +422,7 @@ static int fill(struct scan *s)
 			s->walk_done = 1;
 			break;
 		}
-		s->inflight++;
-		if (!pool_submit(s->pool) && s->inflight >= SCAN_SHALLOW)
+		if (!pool_submit(s->pool) && pool_inflight(s->pool) >= SCAN_SHALLOW)
 			break;
 	}
 	return 0;
@@ -437,7 +435,6 @@ int scan_next(struct scan *s, const struct record **out)
 	if (s->have_head) {
 		pool_release_head(s->pool);
 		s->have_head = 0;
-		s->inflight--;
 	}
 	if (fill(s) < 0)
 		return -1;

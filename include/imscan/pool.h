@@ -42,6 +42,8 @@ struct pool_slot *pool_reserve(struct pool *p);
 /* Hands the slot reserved last to the workers (or hashes it now).
  * Returns how many slots in flight still wait for or are in hashing. */
 size_t pool_submit(struct pool *p);
+/* Slots submitted and not yet released (the submitting thread's view). */
+size_t pool_inflight(const struct pool *p);
 /* The oldest submitted slot once it is done; NULL if none is in flight. */
 struct pool_slot *pool_head(struct pool *p);
 /* Gives the head slot back for reuse. */
