@@ -43,22 +43,12 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(SANFLAGS) $(CFLAGS) $(PC
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LDLIBS_ALL = $(PC_LIBS) -lpthread
 
-SRC  := $(sort $(wildcard src/*.c))
+SRC  := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ  := $(SRC:src/%.c=$(B)/%.o)
 LIBOBJ := $(filter-out $(B)/main.o,$(OBJ))
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
 HDR  := $(wildcard include/imscan/*.h)
-# Partial builds while modules are in progress:
-#   make unit B=build-x MODS="pattern rules" UNITS="check_pattern check_rules"
-CORE := attr error escape record strbuf xalloc
-ifneq ($(MODS),)
-LIBOBJ := $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(MODS)))
-endif
-ifneq ($(UNITS),)
-UNIT_SRC := $(addprefix tests/unit/,$(addsuffix .c,$(UNITS)))
-UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
-endif
 
 .PHONY: all deps check unit cli sanitize valgrind fuzz bench install uninstall clean depcheck
 
@@ -75,6 +65,7 @@ $(B)/imscan: $(OBJ) | depcheck
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LDLIBS_ALL)
 
 $(B)/%.o: src/%.c $(HDR) Makefile | $(B) depcheck
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B) $(B)/unit:
