@@ -195,7 +195,7 @@ static bool confined_run(const char *writable, struct seen *s, const char *test)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	if (!s->rep.landlock_abi && !s->rep.failed) {
-		printf("check_sandbox: %s: skipped, %s\n", test, s->rep.text);
+		UNIT_SKIP("%s: %s", test, s->rep.text);
 		return false;
 	}
 	return true;
@@ -221,7 +221,7 @@ START_TEST(test_confined_to_dir)
 	ck_assert_int_ne(s.rename_ab, 0);
 	ck_assert_int_eq(s.read_b, 0);
 	if (!s.rep.seccomp) {
-		printf("check_sandbox: seccomp: skipped, %s\n", s.rep.text);
+		UNIT_SKIP("seccomp: %s", s.rep.text);
 		return;
 	}
 	ck_assert_int_eq(s.exec, EPERM);
