@@ -86,7 +86,7 @@ $(B)/unit/suites.h: $(UNIT_SRC) | $(B)/unit
 $(B)/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h $(B)/unit/suites.h | $(B)/unit
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -I$(B)/unit -c -o $@ $<
 
-$(B)/unit/runner.o: tests/unit/runner.c tests/unit/unit.h $(B)/unit/suites.h | $(B)/unit
+$(B)/unit/runner.o: tests/unit/runner.c tests/unit/unit.h $(HDR) $(B)/unit/suites.h | $(B)/unit
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(B)/unit -c -o $@ $<
 
 $(B)/unit_tests: $(B)/unit/runner.o $(UNIT_OBJ) $(LIBOBJ)

@@ -55,6 +55,15 @@ void unit_write(const char *dir, const char *rel, const char *content)
 	free(path);
 }
 
+struct attrset unit_attrs(const enum attr_id *ids, size_t n)
+{
+	struct attrset s = ATTRSET_EMPTY;
+
+	for (size_t i = 0; i < n; i++)
+		attrset_add(&s, ids[i]);
+	return s;
+}
+
 /*
  * Check runs each test in a process of its own, so skips reach the runner
  * through a file: one line per UNIT_SKIP, "PID skip SUITE/TEST: REASON".

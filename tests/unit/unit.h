@@ -4,12 +4,20 @@
 
 #include <check.h>
 
+#include "imscan/attr.h"
+
 /* A fresh scratch directory under $TMPDIR (caller frees the string). */
 char *unit_tmpdir(void);
 /* rm -rf of a scratch directory made by unit_tmpdir(). */
 void unit_rmtree(const char *dir);
 /* Writes a file, creating it with mode 0644. */
 void unit_write(const char *dir, const char *rel, const char *content);
+
+/* The set of the n attributes ids[]; UNIT_ATTRS(ATTR_TYPE, ATTR_MODE) is
+ * the set of those listed. */
+struct attrset unit_attrs(const enum attr_id *ids, size_t n);
+#define UNIT_ATTRS(...) unit_attrs((const enum attr_id[]){ __VA_ARGS__ }, \
+	sizeof((const enum attr_id[]){ __VA_ARGS__ }) / sizeof(enum attr_id))
 
 /*
  * UNIT_SKIP("needs root") says that the running test could not check what
