@@ -6,6 +6,8 @@
  * child of its own and reads back what the child saw (0 or an errno per
  * operation) through a pipe. Where the kernel has no Landlock (or under
  * valgrind, which does not know its syscalls) the tests skip, saying so.
+ * The profile tests make each call once unconfined, as the control that
+ * shows the call works here, then under each profile's filter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -162,9 +164,37 @@ static void outside_steps(struct seen *s)
 	free(to);
 }
 
-/* Never returns: confines, acts, writes what it saw to fd, then execs. */
-static void child(int fd, const char *writable)
+/* Forks fn(the pipe's write end, arg), which never returns; returns the
+ * read end. */
+static int fork_child(void (*fn)(int, const void *), const void *arg, pid_t *pid)
 {
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (*pid == 0) {
+		close(p[0]);
+		fn(p[1], arg);
+	}
+	close(p[1]);
+	return p[0];
+}
+
+/* Closes the read end and reaps the child, which must have exited 0. */
+static void child_done(int fd, pid_t pid)
+{
+	int status;
+
+	close(fd);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Never returns: confines, acts, writes what it saw to fd, then execs. */
+static void child(int fd, const void *arg)
+{
+	const char *writable = arg;
 	struct seen s = { 0 };
 	char *argv[] = { (char *)"/bin/true", NULL };
 
@@ -192,23 +222,13 @@ static void child(int fd, const char *writable)
 /* Runs child() in a fork; false (and a printed reason) if there is no Landlock. */
 static bool confined_run(const char *writable, struct seen *s, const char *test)
 {
-	int p[2], status, e = -1;
 	pid_t pid;
+	int fd = fork_child(child, writable, &pid), e = -1;
 
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		child(p[1], writable);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], s, sizeof(*s)), sizeof(*s));
-	if (read(p[0], &e, sizeof(e)) == sizeof(e))
+	ck_assert_int_eq(read(fd, s, sizeof(*s)), sizeof(*s));
+	if (read(fd, &e, sizeof(e)) == sizeof(e))
 		s->exec = e;
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_done(fd, pid);
 	if (!s->rep.landlock_abi && !s->rep.failed) {
 		printf("check_sandbox: %s: skipped, %s\n", test, s->rep.text);
 		return false;
@@ -502,8 +522,9 @@ static void target_init(struct target *t, const char *name)
 
 /* Never returns: makes its own file, confines itself with the profile
  * (none if < 0), makes every call and writes what each gave to fd. */
-static void ops_child(int fd, int profile)
+static void ops_child(int fd, const void *arg)
 {
+	int profile = *(const int *)arg;
 	struct op_results res = { 0 };
 	struct target t;
 
@@ -517,21 +538,11 @@ static void ops_child(int fd, int profile)
 
 static void ops_run(int profile, struct op_results *res)
 {
-	int p[2], status;
 	pid_t pid;
+	int fd = fork_child(ops_child, &profile, &pid);
 
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		ops_child(p[1], profile);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], res, sizeof(*res)), sizeof(*res));
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(read(fd, res, sizeof(*res)), sizeof(*res));
+	child_done(fd, pid);
 }
 
 static const char *const profile_name[] = { "check", "write", "watch" };
@@ -567,9 +578,15 @@ START_TEST(test_profile_calls)
 }
 END_TEST
 
+struct writer_arg {
+	enum sandbox_profile profile;
+	const char *writable;
+};
+
 /* Confined first, as check --update is: the writer still writes. */
-static void writer_child(int fd, enum sandbox_profile profile, const char *writable)
+static void writer_child(int fd, const void *arg)
 {
+	const struct writer_arg *wa = arg;
 	struct baseline_header h = { 0 };
 	struct baseline_writer *w;
 	struct sandbox_report rep;
@@ -581,7 +598,7 @@ static void writer_child(int fd, enum sandbox_profile profile, const char *writa
 	h.hash = ATTR_SHA256;
 	h.tool = (char *)"imscan 0.1.0";
 	h.rules_json = (char *)"[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
-	(void)sandbox_confine(profile, writable, &rep);
+	(void)sandbox_confine(wa->profile, wa->writable, &rep);
 	rc[0] = baseline_writer_open(&w, path, &h);
 	if (rc[0] == 0)
 		rc[0] = baseline_writer_commit(w, NULL);
@@ -592,21 +609,13 @@ static void writer_child(int fd, enum sandbox_profile profile, const char *writa
 /* What the writer gave; *abi: the Landlock ABI it ran under. */
 static int writer_run(enum sandbox_profile profile, const char *writable, int *abi)
 {
-	int p[2], status, rc[2] = { 1, 0 };
+	struct writer_arg wa = { profile, writable };
+	int rc[2] = { 1, 0 };
 	pid_t pid;
+	int fd = fork_child(writer_child, &wa, &pid);
 
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		writer_child(p[1], profile, writable);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], rc, sizeof(rc)), sizeof(rc));
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(read(fd, rc, sizeof(rc)), sizeof(rc));
+	child_done(fd, pid);
 	*abi = rc[1];
 	return rc[0];
 }
