@@ -603,6 +603,7 @@ static void writer_child(int fd, const void *arg)
 	if (rc[0] == 0)
 		rc[0] = baseline_writer_commit(w, NULL);
 	rc[1] = rep.landlock_abi;
+	free(path);
 	_exit(write(fd, rc, sizeof(rc)) == (ssize_t)sizeof(rc) ? 0 : 1);
 }
 
