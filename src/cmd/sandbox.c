@@ -251,9 +251,11 @@ static const struct {
  * ioctls that change a file or a terminal through a descriptor open only
  * for reading: chattr (+i, -i, project ids), the inode version, the
  * encryption policy, fs-verity, the file system's label, and typing into
- * the terminal. The scan's own FS_IOC_GETFLAGS passes.
+ * the terminal. The scan's own FS_IOC_GETFLAGS, once per file, comes
+ * first and passes at once.
  */
 static const uint32_t ioctl_denied[] = {
+	FS_IOC_GETFLAGS,
 	FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_SETVERSION, FS_IOC32_SETVERSION,
 	FS_IOC_FSSETXATTR, FS_IOC_SET_ENCRYPTION_POLICY, FS_IOC_ENABLE_VERITY,
 	FS_IOC_SETFSLABEL, TIOCSTI, TIOCLINUX,
@@ -265,7 +267,8 @@ static uint32_t self_pid[1];
 /*
  * Syscalls decided on one argument (its low 32 bits, all the kernel reads
  * of an int, mode_t or ioctl number): listed values get `listed`, others
- * the opposite. ioctl first: the scan makes it once per file, and the
+ * the opposite, and so do the first npass listed, to end the comparisons
+ * early for a frequent call. ioctl first: the scan makes it once per file, and the
  * syscalls below it are decided by their number alone, which a kernel
  * with the seccomp action cache (5.11+) then never runs the filter for.
  */
@@ -274,19 +277,19 @@ static const struct arg_rule {
 	unsigned char in, arg;
 	bool listed_allowed;
 	const uint32_t *vals;
-	unsigned char nvals;
+	unsigned char nvals, npass;
 } arg_rules[] = {
-	{ __NR_ioctl, IN_ALL, 1, false, ioctl_denied, ARRAY_LEN(ioctl_denied) },
+	{ __NR_ioctl, IN_ALL, 1, false, ioctl_denied, ARRAY_LEN(ioctl_denied), 1 },
 	/* AF_UNIX only: for syslog(3) and name services; no network. */
-	{ __NR_socket, IN_ALL, 0, true, family_unix, 1 },
-	{ __NR_socketpair, IN_ALL, 0, true, family_unix, 1 },
+	{ __NR_socket, IN_ALL, 0, true, family_unix, 1, 0 },
+	{ __NR_socketpair, IN_ALL, 0, true, family_unix, 1, 0 },
 	/* raise() and abort() signal the process itself. */
-	{ __NR_kill, IN_ALL, 0, true, self_pid, 1 },
-	{ __NR_tgkill, IN_ALL, 0, true, self_pid, 1 },
-	{ __NR_rt_sigqueueinfo, IN_ALL, 0, true, self_pid, 1 },
-	{ __NR_rt_tgsigqueueinfo, IN_ALL, 0, true, self_pid, 1 },
+	{ __NR_kill, IN_ALL, 0, true, self_pid, 1, 0 },
+	{ __NR_tgkill, IN_ALL, 0, true, self_pid, 1, 0 },
+	{ __NR_rt_sigqueueinfo, IN_ALL, 0, true, self_pid, 1, 0 },
+	{ __NR_rt_tgsigqueueinfo, IN_ALL, 0, true, self_pid, 1, 0 },
 	/* The writer makes its temporary file 0600 whatever the umask. */
-	{ __NR_fchmod, IN_WRITE, 1, true, mode_0600, 1 },
+	{ __NR_fchmod, IN_WRITE, 1, true, mode_0600, 1, 0 },
 };
 
 #define NDENIED		ARRAY_LEN(denied)
@@ -305,7 +308,8 @@ static const struct arg_rule {
 
 /*
  * if (nr == r->nr) { load the argument; return listed or not; } else skip
- * the block, with nr still loaded.
+ * the block, with nr still loaded. The unlisted return comes first, the
+ * listed one last.
  */
 static unsigned short emit_arg_rule(struct sock_filter *f, unsigned short n,
 				    const struct arg_rule *r)
@@ -317,7 +321,8 @@ static unsigned short emit_arg_rule(struct sock_filter *f, unsigned short n,
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(r->arg));
 	for (unsigned i = 0; i < r->nvals; i++)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->vals[i],
-						      (unsigned char)(r->nvals - i), 0);
+						      (unsigned char)(r->nvals - i - (i < r->npass)),
+						      0);
 	f[n++] = r->listed_allowed ? eperm : allow;
 	f[n++] = r->listed_allowed ? allow : eperm;
 	return n;

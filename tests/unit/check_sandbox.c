@@ -314,6 +314,8 @@ struct target {
 	int dirfd;		/* the directory holding file */
 	int flags;		/* file's chattr flags */
 	int pidfd;		/* the child itself */
+	int tty;		/* a pseudo-terminal's secondary side */
+	struct fsxattr fsx;	/* file's FS_IOC_FSGETXATTR */
 	struct file_handle *fh;	/* file's handle */
 };
 
@@ -365,6 +367,8 @@ static int op_setcap(struct target *t)
 static int op_removexattr(struct target *t) { return err(removexattr(t->file, "user.y")); }
 static int op_fremovexattr(struct target *t) { return err(fremovexattr(t->fd, "user.z")); }
 static int op_setflags(struct target *t) { return err(ioctl(t->fd, FS_IOC_SETFLAGS, &t->flags)); }
+static int op_fssetxattr(struct target *t) { return err(ioctl(t->fd, FS_IOC_FSSETXATTR, &t->fsx)); }
+static int op_tiocsti(struct target *t) { return err(ioctl(t->tty, TIOCSTI, "x")); }
 static int op_getflags(struct target *t)
 {
 	int flags;
@@ -467,6 +471,8 @@ static const struct op {
 	{ "removexattr", op_removexattr, EVERY, 0 },
 	{ "fremovexattr", op_fremovexattr, EVERY, 0 },
 	{ "ioctl FS_IOC_SETFLAGS", op_setflags, EVERY, 0 },
+	{ "ioctl FS_IOC_FSSETXATTR", op_fssetxattr, EVERY, 0 },
+	{ "ioctl TIOCSTI", op_tiocsti, EVERY, 0 },
 	{ "ioctl FS_IOC_GETFLAGS", op_getflags, 0, 0 },
 	{ "truncate", op_truncate, EVERY, 0 },
 	{ "ftruncate", op_ftruncate, CHECK | WATCH, 0 },
@@ -502,7 +508,7 @@ struct op_results {
 static void target_init(struct target *t, const char *name)
 {
 	char *file = join(dir, name);
-	int mount_id;
+	int mount_id, pty;
 
 	t->name = name;
 	t->file = file;
@@ -512,6 +518,11 @@ static void target_init(struct target *t, const char *name)
 	(void)setxattr(file, "user.y", "1", 1, 0);
 	(void)setxattr(file, "user.z", "1", 1, 0);
 	(void)ioctl(t->fd, FS_IOC_GETFLAGS, &t->flags);
+	(void)ioctl(t->fd, FS_IOC_FSGETXATTR, &t->fsx);
+	t->tty = -1;
+	if ((pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0 && grantpt(pty) == 0 &&
+	    unlockpt(pty) == 0)
+		t->tty = open(ptsname(pty), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	t->fh = xmalloc(sizeof(*t->fh) + MAX_HANDLE_SZ);
 	t->fh->handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(AT_FDCWD, file, t->fh, &mount_id, 0) < 0) {
