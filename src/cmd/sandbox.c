@@ -158,6 +158,18 @@ static long apply_landlock(const char *dir, struct step *st)
 #ifdef SANDBOX_ARCH
 /* Numbers newer than the installed headers may know: from 424 on, x86_64
  * and aarch64 share them. */
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd	438
+#endif
+#ifndef __NR_process_madvise
+#define __NR_process_madvise	440
+#endif
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr	442
+#endif
+#ifndef __NR_quotactl_fd
+#define __NR_quotactl_fd	443
+#endif
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2		452
 #endif
