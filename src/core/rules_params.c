@@ -34,6 +34,14 @@ static int check_param(const struct ctx *c, const cJSON *m)
 	return 0;
 }
 
+/* A --param that some rule declares is no typo (ruleset_undeclared_param). */
+static void declare(struct ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nparams; i++)
+		if (!strcmp(rs->params[i].name, name))
+			rs->params[i].declared = true;
+}
+
 int rules_parse_params(struct ctx *c, const cJSON *obj)
 {
 	const cJSON *p = rules_get(obj, "params");
@@ -48,6 +56,7 @@ int rules_parse_params(struct ctx *c, const cJSON *obj)
 		for (const cJSON *o = p->child; o != m; o = o->next)
 			if (!strcmp(o->string, m->string))
 				return rules_rerr(c, "params", m->string, "declared twice");
+		declare(c->rs, m->string);
 	}
 	c->params = p;
 	return 0;
@@ -79,6 +88,7 @@ int ruleset_set_param(struct ruleset *rs, const char *name, const char *value)
 	p = &rs->params[rs->nparams++];
 	p->name = xstrdup(name);
 	p->value = xstrdup(value);
+	p->declared = false;
 	return 0;
 }
 

@@ -5,10 +5,8 @@
 #include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "imscan/rules.h"
-#include "imscan/strbuf.h"
 #include "imscan/xalloc.h"
 #include "rules_impl.h"
 
@@ -57,25 +55,13 @@ int rules_parse_recommend(const struct ctx *c, const cJSON *obj, struct rule *r)
 	return 0;
 }
 
-static bool path_exists(const char *root, const char *path)
-{
-	struct strbuf p;
-	struct stat st;
-	size_t n = root ? strlen(root) : 0;
-	bool ok;
-
-	while (n && root[n - 1] == '/')
-		n--;
-	strbuf_init(&p);
-	strbuf_add(&p, root ? root : "", n);
-	strbuf_adds(&p, path);
-	ok = lstat(p.buf, &st) == 0;
-	strbuf_release(&p);
-	return ok;
-}
-
 /* The condition was checked when loaded; stay safe on anything else. */
-static bool cond_holds(const cJSON *cond, const char *root, int depth)
+struct judge {
+	rules_exists_fn exists;
+	void *ctx;
+};
+
+static bool cond_holds(const cJSON *cond, const struct judge *j, int depth)
 {
 	const cJSON *m = cJSON_IsObject(cond) ? cond->child : NULL, *s;
 	bool any;
@@ -84,16 +70,18 @@ static bool cond_holds(const cJSON *cond, const char *root, int depth)
 		return false;
 	if (!strcmp(m->string, "path_exists"))
 		return cJSON_IsString(m) && rules_path_ok(m->valuestring) &&
-		       path_exists(root, m->valuestring);
+		       j->exists(j->ctx, m->valuestring);
 	any = !strcmp(m->string, "any");
 	cJSON_ArrayForEach(s, m)
-		if (cond_holds(s, root, depth + 1) == any)
+		if (cond_holds(s, j, depth + 1) == any)
 			return any;
 	return !any;
 }
 
-void ruleset_recommend(struct ruleset *rs, const char *root)
+void ruleset_recommend(struct ruleset *rs, rules_exists_fn exists, void *ctx)
 {
+	struct judge j = { exists, ctx };
+
 	for (size_t i = 0; i < rs->nrules; i++) {
 		struct rule *r = rs->rules[i];
 		cJSON *cond;
@@ -103,7 +91,7 @@ void ruleset_recommend(struct ruleset *rs, const char *root)
 			continue;
 		}
 		cond = cJSON_Parse(r->recommend_json);
-		r->recommended = cond_holds(cond, root, 0);
+		r->recommended = cond_holds(cond, &j, 0);
 		cJSON_Delete(cond);
 	}
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/pattern.h"
 #include "imscan/rules.h"
@@ -632,7 +633,7 @@ START_TEST(test_recommend)
 		"," REC("top", "\"recommend\":{\"path_exists\":\"/dangle\"},")
 		"]"), 0);
 	ck_assert_uint_eq(rs.nents, 7);
-	ruleset_recommend(&rs, root);
+	cmd_recommend(&rs, root);
 	ck_assert(rs.rules[0]->recommended);
 	ck_assert(rs.rules[1]->recommended);
 	ck_assert(!rs.rules[2]->recommended);
@@ -642,7 +643,7 @@ START_TEST(test_recommend)
 	ck_assert(rs.rules[6]->recommended);
 	/* A trailing '/' on root changes nothing. */
 	sprintf(slash, "%s/", root);
-	ruleset_recommend(&rs, slash);
+	cmd_recommend(&rs, slash);
 	ck_assert(rs.rules[1]->recommended);
 	ck_assert(!rs.rules[2]->recommended);
 	ruleset_keep_recommended(&rs);
@@ -654,7 +655,7 @@ START_TEST(test_recommend)
 		ck_assert_uint_eq(rs.ents[i]->index, i);
 		ck_assert_ptr_eq(rs.ents[i], &rs.rules[i]->entities[0]);
 	}
-	ruleset_recommend(&rs, "/nonexistent-root");
+	cmd_recommend(&rs, "/nonexistent-root");
 	ck_assert(rs.rules[0]->recommended);
 	ck_assert(!rs.rules[1]->recommended);
 	ruleset_release(&rs);
