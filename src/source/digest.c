@@ -45,16 +45,23 @@ static void fatal(const char *what)
 	_exit(2);
 }
 
-/* OpenSSL's fetch fails the same way for a missing algorithm and for
- * memory it could not get: ask its error queue which it was. */
+/*
+ * OpenSSL's fetch fails the same way for a missing algorithm and for
+ * memory it could not get: ask its error queue which it was. A missing
+ * algorithm is always recorded; an empty queue means even the record
+ * could not be allocated.
+ */
 static bool openssl_out_of_memory(void)
 {
 	unsigned long e;
+	bool any = false;
 
-	while ((e = ERR_get_error()))
+	while ((e = ERR_get_error())) {
+		any = true;
 		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
 			return true;
-	return false;
+	}
+	return !any;
 }
 
 static void init_once(void)
