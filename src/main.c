@@ -26,14 +26,12 @@ static const struct cmd_struct commands[] = {
 /* The command called name; NULL after saying which one was probably meant. */
 static const struct cmd_struct *find(const char *name, const char *what)
 {
-	const char *names[NCOMMANDS], *hint;
+	const char *hint;
+	long i = cmd_find_name(commands, NCOMMANDS, sizeof(commands[0]), name, &hint);
 
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-		names[i] = commands[i].name;
-	}
-	if ((hint = cmd_closest(name, names, NCOMMANDS)))
+	if (i >= 0)
+		return &commands[i];
+	if (hint)
 		cmd_error("%sunknown command '%s': did you mean '%s'?", what, name, hint);
 	else
 		cmd_error("%sunknown command '%s'", what, name);

@@ -82,6 +82,14 @@ size_t cmd_edit_distance(const char *a, const char *b);
 const char *cmd_closest(const char *word, const char *const *names, size_t n);
 
 /*
+ * The index of name in a table of n rows of stride bytes whose first
+ * member is a const char * name (at most 64 rows), or -1 with *hint the
+ * closest name (cmd_closest) or NULL.
+ */
+long cmd_find_name(const void *table, size_t n, size_t stride, const char *name,
+		   const char **hint);
+
+/*
  * -b default: $IMSCAN_BASELINE, else /var/lib/imscan/baseline.imdb for
  * root, else $XDG_STATE_HOME/imscan/baseline.imdb (~/.local/state/...).
  * Caller frees; NULL with a message if no home can be found. *from (may
@@ -174,6 +182,13 @@ int cmd_load_rules(struct ruleset *rs, const struct rule_opts *o, const char *ro
  * opened holds no path.
  */
 void cmd_recommend(struct ruleset *rs, const char *root);
+
+/*
+ * Whether path (absolute) exists inside the directory rootfd: the
+ * directory above resolved inside the root as a base is, then lstat(2) of
+ * the last component there. False if rootfd < 0.
+ */
+bool cmd_path_in_root(int rootfd, const char *path);
 
 int64_t cmd_now(void);		/* ns since the epoch */
 const char *cmd_hostname(void);	/* borrowed */

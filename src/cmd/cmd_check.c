@@ -133,6 +133,18 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 	strbuf_release(&line);
 }
 
+/* The new state is of this host and root, made now. */
+static int open_update(struct check_ctx *c, struct baseline_header *h, const char *file,
+		       const char *root)
+{
+	free(h->host);
+	h->host = xstrdup(cmd_hostname());
+	free(h->root);
+	h->root = xstrdup(root);
+	h->created = cmd_now();
+	return baseline_writer_open(&c->update, file, h);
+}
+
 static int run(const struct check_opts *o, const char *file)
 {
 	struct baseline_reader *br = NULL;
@@ -174,16 +186,8 @@ static int run(const struct check_opts *o, const char *file)
 		so.reuse = tee;
 	if (!(sc = scan_open(&so)))
 		goto cleanup;
-	if (o->update) {
-		/* The new state is of this host and root, made now. */
-		free(h.host);
-		h.host = xstrdup(cmd_hostname());
-		free(h.root);
-		h.root = xstrdup(root);
-		h.created = cmd_now();
-		if (baseline_writer_open(&ctx.update, file, &h) < 0)
-			goto cleanup;
-	}
+	if (o->update && open_update(&ctx, &h, file, root) < 0)
+		goto cleanup;
 	if (!(ctx.sink = sink_new(o->format, stdout)))
 		goto cleanup;
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };

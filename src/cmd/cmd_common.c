@@ -107,6 +107,21 @@ const char *cmd_closest(const char *word, const char *const *names, size_t n)
 	return best;
 }
 
+long cmd_find_name(const void *table, size_t n, size_t stride, const char *name,
+		   const char **hint)
+{
+	const char *names[64];
+
+	*hint = NULL;
+	for (size_t i = 0; i < n && i < 64; i++) {
+		names[i] = *(const char *const *)(const void *)((const char *)table + i * stride);
+		if (!strcmp(names[i], name))
+			return (long)i;
+	}
+	*hint = cmd_closest(name, names, n < 64 ? n : 64);
+	return -1;
+}
+
 /* The long option named by an unknown argument "--name[=value]". */
 static const char *closest_option(const char *arg, const struct option *longopts,
 				  struct strbuf *name)
@@ -382,13 +397,9 @@ static int set_params(struct ruleset *rs, const struct rule_opts *o)
 	return 0;
 }
 
-/*
- * path_exists of a "recommend" condition: the directory above resolved
- * inside the root as a base is, then lstat(2) of the last component there.
- */
-static bool exists_in_root(void *ctx, const char *path)
+bool cmd_path_in_root(int rootfd, const char *path)
 {
-	int rootfd = *(const int *)ctx, dirfd = -1;
+	int dirfd = -1;
 	size_t n = strlen(path);
 	char *copy, *name;
 	struct stat st;
@@ -408,6 +419,11 @@ static bool exists_in_root(void *ctx, const char *path)
 	}
 	free(copy);
 	return ok;
+}
+
+static bool exists_in_root(void *ctx, const char *path)
+{
+	return cmd_path_in_root(*(const int *)ctx, path);
 }
 
 void cmd_recommend(struct ruleset *rs, const char *root)

@@ -1,9 +1,11 @@
 /* cmd_rules.c - imscan rules: list, show, lint and recommend rules. */
 #include <cJSON.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "imscan/cmd.h"
@@ -138,16 +140,40 @@ static int lint_path(const char *path, const struct rule_opts *o, size_t *nrules
 	return bad ? -1 : 0;
 }
 
+/*
+ * With --root, a base missing under it is a warning (a mistyped base
+ * monitors nothing, forever). Returns the number of warnings.
+ */
+static size_t lint_bases(const struct ruleset *rs, const char *root)
+{
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->nents; i++) {
+		const struct entity *e = rs->ents[i];
+
+		if (!e->base || cmd_path_in_root(rootfd, e->base))
+			continue;
+		warning("rule %s: base %s does not exist under %s", e->rule->id, e->base, root);
+		n++;
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	return n;
+}
+
 static int lint(const struct rules_opts *opts, char **args)
 {
 	const struct rule_opts *o = &opts->rules;
 	struct rule_opts all = *o;
 	struct ruleset rs;
-	char *lib = NULL;
-	size_t nrules = 0, nfiles = 0;
+	char *lib = NULL, *root = NULL;
+	size_t nrules = 0, nfiles = 0, nwarn = 0;
 	int bad = 0;
 
 	(void)args;
+	if (opts->root && !(root = cmd_resolve_root(opts->root)))
+		return cmd_fail();
 	if (!o->npaths) {
 		lib = cmd_rules_library();
 		all.paths = (const char **)&lib;
@@ -162,12 +188,20 @@ static int lint(const struct rules_opts *opts, char **args)
 		bad = cmd_load_rules(&rs, &all, "/", false) < 0;
 		if (bad)
 			cmd_fail();
+		else if (root)
+			nwarn = lint_bases(&rs, root);
 		ruleset_release(&rs);
 	}
 	free(lib);
+	free(root);
 	if (bad)
 		return EXIT_TROUBLE;
-	fprintf(stderr, "imscan: rules: %zu rules in %zu files: no problems found\n", nrules, nfiles);
+	if (nwarn)
+		fprintf(stderr, "imscan: rules: %zu rules in %zu files: %zu warning%s\n", nrules,
+			nfiles, nwarn, nwarn == 1 ? "" : "s");
+	else
+		fprintf(stderr, "imscan: rules: %zu rules in %zu files: no problems found\n",
+			nrules, nfiles);
 	return EXIT_SAME;
 }
 
@@ -273,14 +307,12 @@ static int parse(int argc, char **argv, struct rules_opts *o, int *status)
 
 static const struct rules_verb *find_verb(const char *name)
 {
-	const char *names[NVERBS], *hint;
+	const char *hint;
+	long i = cmd_find_name(verbs, NVERBS, sizeof(verbs[0]), name, &hint);
 
-	for (size_t i = 0; i < NVERBS; i++) {
-		if (!strcmp(verbs[i].name, name))
-			return &verbs[i];
-		names[i] = verbs[i].name;
-	}
-	if ((hint = cmd_closest(name, names, NVERBS)))
+	if (i >= 0)
+		return &verbs[i];
+	if (hint)
 		cmd_usage_error("rules", "unknown action '%s': did you mean '%s'?", name, hint);
 	else
 		cmd_usage_error("rules", "unknown action '%s'", name);
