@@ -525,7 +525,7 @@ static int set_json(struct ctx *c, cJSON *obj, cJSON *ents, struct rule *r)
 int rules_parse_rule(struct ruleset *rs, cJSON *obj, const char *origin, size_t n,
 		      struct rule **out)
 {
-	struct ctx c = { rs, origin, NULL, n, -1, NULL, NULL };
+	struct ctx c = { rs, origin, NULL, n, -1, NULL, NULL, NULL, 0 };
 	struct rule *r = NULL;
 	const cJSON *ents;
 	cJSON *vals = NULL;
@@ -567,6 +567,7 @@ cleanup:
 	cJSON_Delete(vals);
 	rules_rule_free(r);
 	free(c.unset);
+	free(c.sorted);
 	return ret;
 }
 

@@ -26,6 +26,8 @@ struct ctx {
 	long ent;		/* entity index, -1 outside "entities" */
 	const cJSON *params;	/* the rule's "params", or NULL */
 	char *unset;		/* first param used without a value */
+	const cJSON **sorted;	/* the members of params by name, for bsearch */
+	size_t nsorted;
 };
 
 /* Messages (rules.h gives the grammar); each returns -1. Everything that

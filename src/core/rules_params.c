@@ -42,24 +42,57 @@ static void declare(struct ruleset *rs, const char *name)
 			rs->params[i].declared = true;
 }
 
+static int cmp_members(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/*
+ * Sorted, so that a repeated name and each ${name} are found in O(log n):
+ * a rule may declare as many params as 16 MiB holds.
+ */
 int rules_parse_params(struct ctx *c, const cJSON *obj)
 {
-	const cJSON *p = rules_get(obj, "params");
+	const cJSON *p = rules_get(obj, "params"), *m;
+	size_t n = 0;
 
 	if (!p)
 		return 0;
 	if (!cJSON_IsObject(p))
 		return rules_rerr(c, "params", NULL, "expected an object");
-	for (const cJSON *m = p->child; m; m = m->next) {
+	for (m = p->child; m; m = m->next, n++) {
 		if (check_param(c, m) < 0)
 			return -1;
-		for (const cJSON *o = p->child; o != m; o = o->next)
-			if (!strcmp(o->string, m->string))
-				return rules_rerr(c, "params", m->string, "declared twice");
 		declare(c->rs, m->string);
 	}
+	c->sorted = xcalloc(n, sizeof(*c->sorted));
+	for (m = p->child; m; m = m->next)
+		c->sorted[c->nsorted++] = m;
+	qsort(c->sorted, n, sizeof(*c->sorted), cmp_members);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(c->sorted[i - 1]->string, c->sorted[i]->string))
+			return rules_rerr(c, "params", c->sorted[i]->string, "declared twice");
 	c->params = p;
 	return 0;
+}
+
+/* The declaration of param name, or NULL. */
+static const cJSON *declared(const struct ctx *c, const char *name)
+{
+	size_t lo = 0, hi = c->nsorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(name, c->sorted[mid]->string);
+
+		if (!d)
+			return c->sorted[mid];
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 static const char *param_value(const struct ruleset *rs, const char *name)
@@ -99,7 +132,7 @@ int ruleset_set_param(struct ruleset *rs, const char *name, const char *value)
 static int lookup(struct ctx *c, const char *field, const char *in, const char *name,
 		  const char **val)
 {
-	const cJSON *decl = c->params ? rules_get(c->params, name) : NULL;
+	const cJSON *decl = c->params ? declared(c, name) : NULL;
 	const cJSON *def;
 
 	if (!decl)
