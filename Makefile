@@ -48,7 +48,7 @@ OBJ  := $(SRC:src/%.c=$(B)/%.o)
 LIBOBJ := $(filter-out $(B)/main.o,$(OBJ))
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
-HDR  := $(wildcard include/imscan/*.h)
+HDR  := $(wildcard include/imscan/*.h src/*/*.h)
 
 .PHONY: all deps check unit cli sanitize valgrind fuzz bench install uninstall clean depcheck
 

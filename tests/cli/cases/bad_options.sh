@@ -32,7 +32,7 @@ o "jobs trailing junk" check -b b.imdb --jobs 4x
 o "jobs empty" check -b b.imdb --jobs ''
 o "format empty" check -b b.imdb --format ''
 o "hash empty" baseline -r rule.json --root root -b n.imdb --hash ''
-o "hash upper case" baseline -r rule.json --root root -b n.imdb --hash SHA256
+o "hash unknown" baseline -r rule.json --root root -b n.imdb --hash MD5
 o "root a file" baseline -r rule.json --root plain -b n.imdb
 o "root a fifo" baseline -r rule.json --root fifo -b n.imdb
 o "param no value" baseline -r rule.json --root root -b n.imdb --param web_root
