@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "imscan/event.h"
 #include "imscan/rules.h"
+#include "imscan/sink.h"
 
 /* Exit statuses, as diff(1). */
 #define EXIT_SAME	0	/* no differences */
@@ -55,7 +55,7 @@ char *cmd_resolve_root(const char *root);
 
 /* Option values. Each returns 0, or -1 with a message naming the option. */
 int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out);
-int cmd_parse_format(const char *s, enum sink_format *out);
+int cmd_parse_format(const char *s, const struct sink_ops **out);
 int cmd_parse_hash(const char *s, enum attr_id *out);
 
 /*
@@ -69,7 +69,7 @@ int cmd_parse_hash(const char *s, enum attr_id *out);
 void cmd_sandbox(bool enabled, const char *write_file);
 
 /* Default output format: text on a terminal, JSON otherwise. */
-enum sink_format cmd_default_format(void);
+const struct sink_ops *cmd_default_format(void);
 
 /* Collected -r PATH and --param NAME=VALUE options. */
 struct rule_opts {

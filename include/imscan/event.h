@@ -1,12 +1,10 @@
 /*
- * event.h - events and the sinks that print them.
+ * event.h - events, and their two line formats.
  *
- * An event is one change to one entity under one rule. Sinks are plug-ins
- * of one interface (an ops table in event.c, like AIDE's report_*.c): JSON
- * lines (the default when stdout is not a terminal; format in DESIGN.md and
- * imscan(1)), readable text, and later CEF and syslog. Each event is
- * written and flushed whole, so a consumer reading a pipe never sees half
- * an event.
+ * An event is one change to one entity under one rule. sink.h says where
+ * events go; the formats are event_to_json() (src/sink/json.c; the default
+ * on stdout when it is not a terminal; also in DESIGN.md and imscan(1)) and
+ * event_to_text() (src/sink/text.c). What both share is in src/sink/event.c.
  *
  * JSON members, always in this order (absent ones are left out):
  *   time      "2026-11-25T19:20:00.123Z" (UTC, milliseconds)
@@ -39,7 +37,6 @@
 #define IMSCAN_EVENT_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "imscan/attr.h"
 #include "imscan/record.h"
@@ -71,10 +68,8 @@ struct event {
 	size_t old_keylen;
 };
 
-enum sink_format { SINK_JSON, SINK_TEXT };
-
-/* "json" or "text" to *out; -1 with a message naming the format otherwise. */
-int sink_format_parse(const char *name, enum sink_format *out);
+/* The record that names the entity: old for removed, else new (either if the other is NULL). */
+const struct record *event_entity(const struct event *ev);
 
 struct sink_summary {
 	uint64_t added, removed, modified, renamed, unreadable;
@@ -82,26 +77,15 @@ struct sink_summary {
 	double seconds;
 };
 
-struct sink;
-
-/* Writes to out (borrowed). Caller frees with sink_free(). */
-struct sink *sink_new(enum sink_format fmt, FILE *out);
-/*
- * Writes one event with a single fwrite and flushes; -1 with
- * "cannot write events: <reason>" on an output error.
- */
-int sink_emit(struct sink *s, const struct event *ev);
 /*
  * Appends the summary line check prints on stderr:
  *   "3 added, 1 removed, 2 modified, 0 unreadable; 1234 entries checked in 0.4s"
  * (", N renamed" follows "modified" when N > 0).
  */
 void sink_summary_format(struct strbuf *out, const struct sink_summary *sum);
-void sink_free(struct sink *s);	/* NULL is fine; does not close out */
-
-/* Appends the event as one JSON object (no newline); for tests and fuzzing. */
+/* Appends the event as one JSON object (no newline). src/sink/json.c */
 void event_to_json(struct strbuf *out, const struct event *ev);
-/* Appends the event as one text line (no newline). */
+/* Appends the event as one text line (no newline). src/sink/text.c */
 void event_to_text(struct strbuf *out, const struct event *ev);
 
 #endif

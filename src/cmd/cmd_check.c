@@ -46,7 +46,7 @@ static const char usage_text[] =
 struct check_opts {
 	const char *file;
 	const char *root;
-	enum sink_format format;
+	const struct sink_ops *format;
 	bool update;
 	bool quiet;
 	bool quick;
@@ -100,7 +100,7 @@ static int parse(int argc, char **argv, struct check_opts *o)
 }
 
 struct check_ctx {
-	struct sink *sink;
+	struct sink_list *sinks;
 	struct baseline_writer *update;
 	struct baseline_reader *br;
 	bool verified;
@@ -119,7 +119,7 @@ static int on_event(void *ctx, const struct event *ev)
 {
 	struct check_ctx *c = ctx;
 
-	return verified(c) < 0 ? -1 : sink_emit(c->sink, ev);
+	return verified(c) < 0 ? -1 : sink_list_emit(c->sinks, ev);
 }
 
 static int on_record(void *ctx, const struct record *r)
@@ -155,7 +155,7 @@ static int run(const struct check_opts *o, const char *file)
 	struct recstream olds, news;
 	char *root = NULL;
 	int64_t t0 = cmd_clock();
-	int status = EXIT_TROUBLE;
+	int status = EXIT_TROUBLE, rc_sinks;
 
 	ruleset_init(&rs, ATTR_SHA256);
 	/* Before the reader, which verifies a file that may be hostile. */
@@ -189,7 +189,9 @@ static int run(const struct check_opts *o, const char *file)
 		if (baseline_writer_open(&ctx.update, file, &h) < 0)
 			goto fail;
 	}
-	ctx.sink = sink_new(o->format, stdout);
+	if (!(ctx.sinks = sink_list_new()) ||
+	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
+		goto fail;
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
 	teed = tee_main(tee);
 	news = scan_stream(sc);
@@ -204,6 +206,10 @@ static int run(const struct check_opts *o, const char *file)
 		if (rc < 0)
 			goto fail;
 	}
+	rc_sinks = sink_list_close(ctx.sinks);
+	ctx.sinks = NULL;
+	if (rc_sinks < 0)
+		goto fail;
 	sum.seconds = cmd_seconds_since(t0);
 	if (!o->quiet)
 		summary(&sum, file, o->update);
@@ -215,7 +221,7 @@ fail:
 cleanup:
 	if (ctx.update)
 		baseline_writer_abort(ctx.update);
-	sink_free(ctx.sink);
+	sink_list_close(ctx.sinks);
 	scan_free(sc);
 	tee_free(tee);
 	baseline_reader_close(br);

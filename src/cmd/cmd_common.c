@@ -133,11 +133,17 @@ int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, u
 	return 0;
 }
 
-int cmd_parse_format(const char *s, enum sink_format *out)
+int cmd_parse_format(const char *s, const struct sink_ops **out)
 {
-	if (sink_format_parse(s, out) < 0)
-		return error("--format '%s': expected json or text", s);
-	return 0;
+	struct strbuf names;
+
+	if (sink_type_parse(s, out) == 0)
+		return 0;
+	strbuf_init(&names);
+	sink_type_names(&names);
+	error("--format '%s': expected %s", s, names.buf);
+	strbuf_release(&names);
+	return -1;
 }
 
 int cmd_parse_hash(const char *s, enum attr_id *out)
@@ -169,9 +175,9 @@ void cmd_sandbox(bool enabled, const char *write_file)
 	free(dir);
 }
 
-enum sink_format cmd_default_format(void)
+const struct sink_ops *cmd_default_format(void)
 {
-	return isatty(STDOUT_FILENO) ? SINK_TEXT : SINK_JSON;
+	return isatty(STDOUT_FILENO) ? &sink_text_ops : &sink_json_ops;
 }
 
 void rule_opts_add_path(struct rule_opts *o, const char *p)

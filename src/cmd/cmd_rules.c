@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "imscan/cmd.h"
 #include "imscan/error.h"
@@ -30,16 +31,30 @@ static const char usage_text[] =
 	"      --param NAME=VALUE  value for a rule's ${NAME} parameter (repeatable)\n"
 	"  -h, --help            this help\n";
 
+/* How `list` prints a rule; events have their own formats (sink.h). */
+enum list_format { LIST_TEXT, LIST_JSON };
+
 struct rules_opts {
 	struct rule_opts rules;
 	const char *root;
-	enum sink_format format;
+	enum list_format format;
 };
 
-static void print_rule(const struct rule *r, enum sink_format fmt, struct strbuf *sb)
+static int parse_list_format(const char *s, enum list_format *out)
+{
+	if (!strcmp(s, "text"))
+		*out = LIST_TEXT;
+	else if (!strcmp(s, "json"))
+		*out = LIST_JSON;
+	else
+		return error("--format '%s': expected json or text", s);
+	return 0;
+}
+
+static void print_rule(const struct rule *r, enum list_format fmt, struct strbuf *sb)
 {
 	strbuf_reset(sb);
-	if (fmt == SINK_TEXT) {
+	if (fmt == LIST_TEXT) {
 		strbuf_addf(sb, "%-9s %-8s %c ", r->id, severity_name(r->severity),
 			    r->recommended ? '*' : ' ');
 		text_add_escaped(sb, r->name, strlen(r->name));
@@ -63,7 +78,7 @@ static void print_rule(const struct rule *r, enum sink_format fmt, struct strbuf
 	fwrite(sb->buf, 1, sb->len, stdout);
 }
 
-static int list(const struct ruleset *rs, enum sink_format fmt, bool only_recommended)
+static int list(const struct ruleset *rs, enum list_format fmt, bool only_recommended)
 {
 	struct strbuf sb;
 
@@ -189,7 +204,7 @@ static int parse(int argc, char **argv, struct rules_opts *o)
 	};
 	int c;
 
-	o->format = cmd_default_format();
+	o->format = isatty(STDOUT_FILENO) ? LIST_TEXT : LIST_JSON;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":r:f:h", longopts, NULL)) != -1) {
@@ -197,7 +212,7 @@ static int parse(int argc, char **argv, struct rules_opts *o)
 		case 'r': rule_opts_add_path(&o->rules, optarg); break;
 		case 'R': o->root = optarg; break;
 		case 'f':
-			if (cmd_parse_format(optarg, &o->format) < 0)
+			if (parse_list_format(optarg, &o->format) < 0)
 				return cmd_usage_error("rules", "%s", error_last());
 			break;
 		case 'P':
