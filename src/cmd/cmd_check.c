@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"                    [--jobs N] [--quick] [-q] [--no-sandbox]\n"
 	"\n"
 	"Scan again with the rules embedded in the baseline and print one event per\n"
-	"difference. Exit status: 0 no differences, 1 differences, 2 trouble.\n"
+	"changed entity (imscan(1), EVENTS). Exit status: 0 no differences,\n"
+	"1 differences, 2 trouble.\n"
 	"\n"
 	"  -b, --baseline FILE   baseline to compare with (default as for 'baseline')\n"
 	"      --root DIR        scan DIR as if it were / (default: the baseline's root)\n"
@@ -129,12 +130,12 @@ static int on_record(void *ctx, const struct record *r)
 	return c->update ? baseline_writer_add(c->update, r) : 0;
 }
 
-static void summary(const struct sink_summary *s, const char *file, bool updated)
+static void summary(const struct event_summary *s, const char *file, bool updated)
 {
 	struct strbuf line;
 
 	strbuf_init(&line);
-	sink_summary_format(&line, s);
+	event_summary_format(&line, s);
 	fprintf(stderr, "imscan: check: %s%s%s\n", line.buf,
 		updated ? "; baseline updated: " : "", updated ? file : "");
 	strbuf_release(&line);
@@ -151,7 +152,7 @@ static int run(const struct check_opts *o, const char *file)
 	struct scan *sc = NULL;
 	struct check_ctx ctx = { 0 };
 	struct diff_opts d = { 0 };
-	struct sink_summary sum = { 0 };
+	struct event_summary sum = { 0 };
 	struct recstream olds, news;
 	char *root = NULL;
 	int64_t t0 = cmd_clock();
@@ -213,8 +214,7 @@ static int run(const struct check_opts *o, const char *file)
 	sum.seconds = cmd_seconds_since(t0);
 	if (!o->quiet)
 		summary(&sum, file, o->update);
-	status = sum.added + sum.removed + sum.modified + sum.renamed + sum.unreadable ?
-		 EXIT_DIFF : EXIT_SAME;
+	status = event_summary_events(&sum) ? EXIT_DIFF : EXIT_SAME;
 	goto cleanup;
 fail:
 	cmd_error(NULL);

@@ -83,10 +83,15 @@ void event_to_text(struct strbuf *out, const struct event *ev)
 	strbuf_addf(out, "%s  ", action_name(ev->action));
 	text_key(out, ent);
 	if (ev->rule) {
+		size_t n;
+
+		event_rules(ev, &n);
 		strbuf_adds(out, "  [");
 		text_str(out, ev->rule->id);
 		strbuf_addc(out, ' ');
 		text_str(out, severity_name(ev->rule->severity));
+		if (n > 1)
+			strbuf_addf(out, " +%zu", n - 1);
 		strbuf_addc(out, ']');
 	}
 	switch (ev->action) {

@@ -15,6 +15,7 @@ static struct rule rule_etc = { .id = id_etc, .name = name_etc, .severity = SEV_
 #define JSON_LINE(act) "{\"time\":\"1970-01-01T00:00:00.000Z\",\"host\":\"h\"," \
 	"\"source\":\"check\",\"action\":\"" act "\",\"kind\":\"file\",\"key\":\"/x\"," \
 	"\"rule\":{\"id\":\"1003513\",\"name\":\"etc\",\"severity\":\"medium\"}," \
+	"\"rules\":[{\"id\":\"1003513\",\"name\":\"etc\",\"severity\":\"medium\"}]," \
 	"\"new\":{\"size\":1},\"tags\":[]}\n"
 
 static struct record rec;
@@ -102,6 +103,7 @@ START_TEST(test_two_sinks)
 	expect_file(a, JSON_LINE("added") "{\"time\":\"1970-01-01T00:00:00.000Z\",\"host\":\"h\","
 		    "\"source\":\"check\",\"action\":\"removed\",\"kind\":\"file\",\"key\":\"/x\","
 		    "\"rule\":{\"id\":\"1003513\",\"name\":\"etc\",\"severity\":\"medium\"},"
+		    "\"rules\":[{\"id\":\"1003513\",\"name\":\"etc\",\"severity\":\"medium\"}],"
 		    "\"old\":{\"size\":1},\"tags\":[]}\n");
 	expect_file(b, "added  /x  [1003513 medium]\nremoved  /x  [1003513 medium]\n");
 }
