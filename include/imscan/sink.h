@@ -52,8 +52,11 @@ extern const struct sink_ops sink_text_ops;	/* src/sink/text.c */
 const struct sink_ops *sink_type_find(const char *name);
 /* Appends the names of sink_types[] as "json or text" (for messages). */
 void sink_type_names(struct strbuf *out);
-/* sink_type_find, or -1 with "unknown output format 'xml' (expected json or text)". */
-int sink_type_parse(const char *name, const struct sink_ops **out);
+/*
+ * sink_type_find, or -1 with "<what> '<name>': expected json or text"
+ * (what says where the name came from: "--format").
+ */
+int sink_type_parse(const char *what, const char *name, const struct sink_ops **out);
 
 /*
  * The stream sink: open needs conf->out and ops->line; emit errors are

@@ -135,15 +135,7 @@ int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, u
 
 int cmd_parse_format(const char *s, const struct sink_ops **out)
 {
-	struct strbuf names;
-
-	if (sink_type_parse(s, out) == 0)
-		return 0;
-	strbuf_init(&names);
-	sink_type_names(&names);
-	error("--format '%s': expected %s", s, names.buf);
-	strbuf_release(&names);
-	return -1;
+	return sink_type_parse("--format", s, out);
 }
 
 int cmd_parse_hash(const char *s, enum attr_id *out)

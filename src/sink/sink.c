@@ -35,7 +35,7 @@ void sink_type_names(struct strbuf *out)
 	}
 }
 
-int sink_type_parse(const char *name, const struct sink_ops **out)
+int sink_type_parse(const char *what, const char *name, const struct sink_ops **out)
 {
 	struct strbuf names;
 
@@ -44,7 +44,7 @@ int sink_type_parse(const char *name, const struct sink_ops **out)
 		return 0;
 	strbuf_init(&names);
 	sink_type_names(&names);
-	error("unknown output format '%s' (expected %s)", name, names.buf);
+	error("%s '%s': expected %s", what, name, names.buf);
 	strbuf_release(&names);
 	return -1;
 }

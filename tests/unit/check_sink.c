@@ -73,10 +73,10 @@ START_TEST(test_types)
 	ck_assert_ptr_eq(sink_type_find("json"), &sink_json_ops);
 	ck_assert_ptr_eq(sink_type_find("text"), &sink_text_ops);
 	ck_assert_ptr_null(sink_type_find("JSON"));
-	ck_assert_int_eq(sink_type_parse("text", &ops), 0);
+	ck_assert_int_eq(sink_type_parse("--format", "text", &ops), 0);
 	ck_assert_ptr_eq(ops, &sink_text_ops);
-	ck_assert_int_eq(sink_type_parse("xml", &ops), -1);
-	ck_assert_str_eq(error_last(), "unknown output format 'xml' (expected json or text)");
+	ck_assert_int_eq(sink_type_parse("--format", "xml", &ops), -1);
+	ck_assert_str_eq(error_last(), "--format 'xml': expected json or text");
 	strbuf_init(&sb);
 	sink_type_names(&sb);
 	ck_assert_str_eq(sb.buf, "json or text");
