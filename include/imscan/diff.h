@@ -30,8 +30,7 @@
  * with. The key is still present on both sides, so it is neither `added`
  * nor `removed` (that would be a second event for one change, and a file
  * that was always there reported as new); whatever changed is reported by
- * the rules that selected it on both sides, and every file rule compares
- * the mode and type that such a selection follows.
+ * the rules that selected it on both sides, as far as they compare it.
  *
  * If a scanned record with ATTR_ERROR is a directory, or its type is
  * unknown because even stat failed, the baseline records below it are not
