@@ -15,7 +15,6 @@ cat > rule.json <<'RULE'
   "entities": [{"type": "file", "base": "/data", "attributes": ["mode", "type"]}]}]
 RULE
 base
-sed 's/[0-9.]* MB/N MB/; s/in [0-9.]*s/in Ns/' base.err
 chmod 0700 root/data/sub
 imscan check -b b.imdb > ev.json 2> sum.txt
 echo "check: $?"
