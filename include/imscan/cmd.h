@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imscan/event.h"
 #include "imscan/rules.h"
+#include "imscan/sink.h"
 
 /* Exit statuses, as diff(1). */
 #define EXIT_SAME	0	/* no differences */
@@ -134,7 +134,7 @@ char *cmd_resolve_root(const char *root);
  * A value that names a choice (a format, a hash) is case-insensitive.
  */
 int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out);
-int cmd_parse_format(const char *s, enum sink_format *out);
+int cmd_parse_format(const char *s, const struct sink_ops **out);
 int cmd_parse_hash(const char *s, enum attr_id *out);
 
 /*
@@ -148,7 +148,7 @@ int cmd_parse_hash(const char *s, enum attr_id *out);
 void cmd_sandbox(bool enabled, const char *write_file);
 
 /* Default output format: text on a terminal, JSON otherwise. */
-enum sink_format cmd_default_format(void);
+const struct sink_ops *cmd_default_format(void);
 
 /* Collected -r PATH and --param NAME=VALUE options. */
 struct rule_opts {

@@ -3,24 +3,43 @@
  *
  * Both streams come in record_cmp order; diff_run() walks them together,
  * holding one record of each, so memory does not grow with the number of
- * entities. For a key in both, each rule that selected it on either side
- * is compared on its own attributes (the union of its selecting entities'
- * attrs on both sides, ATTR_ERROR aside): one `modified` event per rule
- * whose attributes differ. A key only in the scan is `added` for each rule
- * that selects it, only in the baseline `removed`; the same holds per rule
- * for a key in both (a rule that now selects an existing entry: `added`
- * for that rule only).
+ * entities.
  *
- * A scanned record with ATTR_ERROR gives one `unreadable` event per rule
- * that selects it in the scan, instead of `modified` or `added` (what
- * cannot be read cannot be compared); rules that only the baseline has
- * for it are still `removed`. If that record is a directory, or its type
- * is unknown because even stat failed, the baseline records below it are
- * not reported as removed: they were not looked at.
+ * One event per entity and change, however many rules select it. Each
+ * rule that selected a key compares its own attributes: the union of the
+ * attrs of its entities that selected the key, on both sides, ATTR_ERROR
+ * aside. For a key:
+ *   only in the scan      `added`: its rules are those that select it,
+ *                         ev->attrs the union of their attributes;
+ *   only in the baseline  `removed`: likewise, with the baseline's rules;
+ *   in both, and the scan could not read it (ATTR_ERROR) for another
+ *   reason than the baseline says (or the baseline read it)
+ *                         `unreadable`: as `added`, what cannot be read
+ *                         cannot be compared;
+ *   in both otherwise     `modified` if the attributes of any rule that
+ *                         selects it on both sides differ: its rules are
+ *                         those rules, ev->attrs the union of what changed
+ *                         for each; no event if none differ.
+ * A key only in the scan that has ATTR_ERROR is `unreadable`, not `added`.
+ * ev->rule is the most severe of the event's rules (the first in ruleset
+ * order among equals); ev->rules lists them all in ruleset order.
+ *
+ * A rule that selects a key on one side only (executables_only after a
+ * chmod +x, or a rule set that differs between the sides) compares
+ * nothing: there is no state of the entity under that rule to compare
+ * with. The key is still present on both sides, so it is neither `added`
+ * nor `removed` (that would be a second event for one change, and a file
+ * that was always there reported as new); whatever changed is reported by
+ * the rules that selected it on both sides, as far as they compare it.
+ *
+ * If a scanned record with ATTR_ERROR is a directory, or its type is
+ * unknown because even stat failed, the baseline records below it are not
+ * reported as removed: they were not looked at.
  *
  * Rules are told apart by entity.rule; a record's entity indexes are
  * ascending and ruleset.ents is in rule order (rules.h), so each rule's
- * entities of one record are adjacent and no allocation is needed per key.
+ * entities of one record are adjacent and a key is handled in one pass,
+ * with no allocation unless more than 32 entities select it.
  */
 #ifndef IMSCAN_DIFF_H
 #define IMSCAN_DIFF_H
@@ -50,21 +69,22 @@ struct diff_opts {
 };
 
 /*
- * Zeroes sum, then fills its counts (not seconds); sum may be NULL.
+ * Zeroes sum, then fills its counts (not seconds): events by action,
+ * entries and not_read as event.h defines them; sum may be NULL.
  * on_record(new) is called before that record's events. Returns 0, or -1
  * if a stream or a callback failed, a stream is out of order ("scan is out
  * of order: '/b' after '/c'"), or a record names an entity the ruleset
  * lacks ("baseline references entity 7, but the ruleset has 3 entities").
  */
 int diff_run(const struct diff_opts *o, const struct recstream *old,
-	     const struct recstream *new, struct sink_summary *sum);
+	     const struct recstream *new, struct event_summary *sum);
 
 /*
  * The events for one key (old or new may be NULL; both have the same kind
  * and key): the core of diff_run, exposed for watch and for tests. Adds to
- * sum's counts (entries counts new, if given); sum may be NULL.
+ * sum's counts (entries and not_read count new, if given); sum may be NULL.
  */
 int diff_one(const struct diff_opts *o, const struct record *old, const struct record *new,
-	     struct sink_summary *sum);
+	     struct event_summary *sum);
 
 #endif

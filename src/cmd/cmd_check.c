@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"                    [--jobs N] [--quick] [-q] [--no-sandbox]\n"
 	"\n"
 	"Scan again with the rules embedded in the baseline and print one event per\n"
-	"difference. Exit status: 0 no differences, 1 differences, 2 trouble.\n"
+	"changed entity (imscan(1), EVENTS). Exit status: 0 no differences,\n"
+	"1 differences, 2 trouble.\n"
 	"\n"
 	"  -b, --baseline FILE   baseline to compare with (default as for 'baseline')\n"
 	"      --root DIR        scan DIR as if it were / (default: the baseline's root)\n"
@@ -46,7 +47,7 @@ static const char usage_text[] =
 struct check_opts {
 	const char *file;
 	const char *root;
-	enum sink_format format;
+	const struct sink_ops *format;
 	bool update;
 	bool quiet;
 	bool quick;
@@ -93,7 +94,7 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 }
 
 struct check_ctx {
-	struct sink *sink;
+	struct sink_list *sinks;
 	struct baseline_writer *update;
 	struct baseline_reader *br;
 	bool verified;
@@ -112,7 +113,7 @@ static int on_event(void *ctx, const struct event *ev)
 {
 	struct check_ctx *c = ctx;
 
-	return verified(c) < 0 ? -1 : sink_emit(c->sink, ev);
+	return verified(c) < 0 ? -1 : sink_list_emit(c->sinks, ev);
 }
 
 static int on_record(void *ctx, const struct record *r)
@@ -122,12 +123,12 @@ static int on_record(void *ctx, const struct record *r)
 	return c->update ? baseline_writer_add(c->update, r) : 0;
 }
 
-static void summary(const struct sink_summary *s, const char *file, bool updated)
+static void summary(const struct event_summary *s, const char *file, bool updated)
 {
 	struct strbuf line;
 
 	strbuf_init(&line);
-	sink_summary_format(&line, s);
+	event_summary_format(&line, s);
 	fprintf(stderr, "imscan: check: %s%s%s\n", line.buf,
 		updated ? "; baseline updated: " : "", updated ? file : "");
 	strbuf_release(&line);
@@ -156,11 +157,11 @@ static int run(const struct check_opts *o, const char *file)
 	struct scan *sc = NULL;
 	struct check_ctx ctx = { 0 };
 	struct diff_opts d = { 0 };
-	struct sink_summary sum = { 0 };
+	struct event_summary sum = { 0 };
 	struct recstream olds, news;
 	char *root = NULL;
 	int64_t t0 = cmd_clock();
-	int status = EXIT_TROUBLE;
+	int status = EXIT_TROUBLE, rc_sinks;
 
 	ruleset_init(&rs, ATTR_SHA256);
 	/* Before the reader, which verifies a file that may be hostile. */
@@ -188,7 +189,8 @@ static int run(const struct check_opts *o, const char *file)
 		goto cleanup;
 	if (o->update && open_update(&ctx, &h, file, root) < 0)
 		goto cleanup;
-	if (!(ctx.sink = sink_new(o->format, stdout)))
+	if (!(ctx.sinks = sink_list_new()) ||
+	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
 		goto cleanup;
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
 	teed = tee_main(tee);
@@ -204,17 +206,20 @@ static int run(const struct check_opts *o, const char *file)
 		if (rc < 0)
 			goto cleanup;
 	}
+	rc_sinks = sink_list_close(ctx.sinks);
+	ctx.sinks = NULL;
+	if (rc_sinks < 0)
+		goto cleanup;
 	sum.seconds = cmd_seconds_since(t0);
 	if (!o->quiet)
 		summary(&sum, file, o->update);
-	status = sum.added + sum.removed + sum.modified + sum.renamed + sum.unreadable ?
-		 EXIT_DIFF : EXIT_SAME;
+	status = event_summary_events(&sum) ? EXIT_DIFF : EXIT_SAME;
 cleanup:
 	if (status == EXIT_TROUBLE)
 		cmd_fail();
 	if (ctx.update)
 		baseline_writer_abort(ctx.update);
-	sink_free(ctx.sink);
+	sink_list_close(ctx.sinks);
 	scan_free(sc);
 	tee_free(tee);
 	baseline_reader_close(br);

@@ -301,10 +301,10 @@ static char *lower(const char *s)
 	return l;
 }
 
-int cmd_parse_format(const char *s, enum sink_format *out)
+int cmd_parse_format(const char *s, const struct sink_ops **out)
 {
 	char *l = lower(s);
-	int r = sink_format_parse(l, out);
+	int r = sink_type_parse("--format", l, out);
 
 	free(l);
 	if (r < 0)
@@ -345,9 +345,9 @@ void cmd_sandbox(bool enabled, const char *write_file)
 	free(dir);
 }
 
-enum sink_format cmd_default_format(void)
+const struct sink_ops *cmd_default_format(void)
 {
-	return isatty(STDOUT_FILENO) ? SINK_TEXT : SINK_JSON;
+	return isatty(STDOUT_FILENO) ? &sink_text_ops : &sink_json_ops;
 }
 
 int rule_opts_add_path(struct rule_opts *o, const char *p)

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "imscan/cmd.h"
 #include "imscan/error.h"
@@ -33,16 +35,30 @@ static const char usage_text[] =
 	"      --param NAME=VALUE  value for a rule's ${NAME} parameter (repeatable)\n"
 	"  -h, --help            this help\n";
 
+/* How `list` prints a rule; events have their own formats (sink.h). */
+enum list_format { LIST_TEXT, LIST_JSON };
+
 struct rules_opts {
 	struct rule_opts rules;
 	const char *root;
-	enum sink_format format;
+	enum list_format format;
 };
 
-static void print_rule(const struct rule *r, enum sink_format fmt, struct strbuf *sb)
+static int parse_list_format(const char *s, enum list_format *out)
+{
+	if (!strcasecmp(s, "text"))
+		*out = LIST_TEXT;
+	else if (!strcasecmp(s, "json"))
+		*out = LIST_JSON;
+	else
+		return error("--format '%s': expected json or text", s);
+	return 0;
+}
+
+static void print_rule(const struct rule *r, enum list_format fmt, struct strbuf *sb)
 {
 	strbuf_reset(sb);
-	if (fmt == SINK_TEXT) {
+	if (fmt == LIST_TEXT) {
 		strbuf_addf(sb, "%-9s %-8s %c ", r->id, severity_name(r->severity),
 			    r->recommended ? '*' : ' ');
 		text_add_escaped(sb, r->name, strlen(r->name));
@@ -66,7 +82,7 @@ static void print_rule(const struct rule *r, enum sink_format fmt, struct strbuf
 	fwrite(sb->buf, 1, sb->len, stdout);
 }
 
-static int list(const struct ruleset *rs, enum sink_format fmt, bool only_recommended)
+static int list(const struct ruleset *rs, enum list_format fmt, bool only_recommended)
 {
 	struct strbuf sb;
 
@@ -290,7 +306,7 @@ static int parse(int argc, char **argv, struct rules_opts *o, int *status)
 	};
 	int c, r = 0;
 
-	o->format = cmd_default_format();
+	o->format = isatty(STDOUT_FILENO) ? LIST_TEXT : LIST_JSON;
 	opterr = 0;
 	optind = 1;
 	*status = EXIT_TROUBLE;
@@ -298,7 +314,7 @@ static int parse(int argc, char **argv, struct rules_opts *o, int *status)
 		switch (c) {
 		case 'r': r = rule_opts_add_path(&o->rules, optarg); break;
 		case 'R': o->root = optarg; break;
-		case 'f': r = cmd_parse_format(optarg, &o->format); break;
+		case 'f': r = parse_list_format(optarg, &o->format); break;
 		case 'P': r = rule_opts_add_param(&o->rules, optarg); break;
 		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
 		default: cmd_getopt_error("rules", c, argv, longopts); return -1;

@@ -7,8 +7,10 @@
  * stream (to check the order) and of an unreadable directory (to keep
  * quiet about what is below it).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imscan/diff.h"
@@ -36,23 +38,86 @@ static int check_ents(const struct ruleset *rs, const struct record *r, const ch
 	return 0;
 }
 
-static int emit(const struct diff_opts *o, const struct rule_view *v, enum action act,
-		const struct record *old, const struct record *new,
-		const struct attrset *attrs, struct sink_summary *sum)
+/* The one event of a key, gathered over its rules. */
+struct pick {
+	enum action act;
+	const struct rule **rules;	/* in ruleset order */
+	size_t n;
+	const struct rule *top;		/* the most severe; the first among equals */
+	struct attrset attrs;
+};
+
+static void pick_rule(struct pick *p, const struct rule *r, const struct attrset *attrs)
+{
+	p->rules[p->n++] = r;
+	if (!p->top || r->severity > p->top->severity)
+		p->top = r;
+	attrset_or(&p->attrs, attrs);
+}
+
+/* What happened to the entity as a whole (both records NULL is no key). */
+static enum action entity_action(const struct record *old, const struct record *new)
+{
+	/*
+	 * Reported when it becomes unreadable; while it stays unreadable for
+	 * the same reason, what could be read (its stat) is compared as
+	 * usual, so that a non-root check of an unchanged system is quiet.
+	 */
+	if (new && record_has(new, ATTR_ERROR) && !(old && attr_equal(old, new, ATTR_ERROR)))
+		return ACT_UNREADABLE;
+	if (!new)
+		return ACT_REMOVED;
+	if (!old)
+		return ACT_ADDED;
+	return ACT_MODIFIED;
+}
+
+/* Adds one rule's view of the key to the event, if it belongs there. */
+static void judge_rule(struct pick *p, const struct rule_view *v, const struct record *old,
+		       const struct record *new)
+{
+	struct attrset changed;
+
+	switch (p->act) {
+	case ACT_ADDED:
+	case ACT_UNREADABLE:
+		if (v->in_new)
+			pick_rule(p, v->rule, &v->attrs);
+		break;
+	case ACT_REMOVED:
+		if (v->in_old)
+			pick_rule(p, v->rule, &v->attrs);
+		break;
+	case ACT_MODIFIED:
+	case ACT_RENAMED:
+		/* a rule on one side only has nothing to compare with */
+		if (!v->in_old || !v->in_new)
+			break;
+		changed = attr_changed(old, new, &v->attrs);
+		if (!attrset_empty(&changed))
+			pick_rule(p, v->rule, &changed);
+		break;
+	}
+}
+
+static int emit(const struct diff_opts *o, const struct pick *p, const struct record *old,
+		const struct record *new, struct event_summary *sum)
 {
 	struct event ev = {
 		.time = o->time,
 		.host = o->host,
 		.source = o->source,
-		.action = act,
-		.rule = v->rule,
+		.action = p->act,
+		.rule = p->top,
+		.rules = p->rules,
+		.nrules = p->n,
 		.old = old,
 		.new = new,
-		.attrs = *attrs,
+		.attrs = p->attrs,
 	};
 
 	if (sum) {
-		switch (act) {
+		switch (p->act) {
 		case ACT_ADDED:		sum->added++; break;
 		case ACT_REMOVED:	sum->removed++; break;
 		case ACT_MODIFIED:	sum->modified++; break;
@@ -63,30 +128,6 @@ static int emit(const struct diff_opts *o, const struct rule_view *v, enum actio
 	if (o->on_event && o->on_event(o->ctx, &ev))
 		return -1;
 	return 0;
-}
-
-static int compare_rule(const struct diff_opts *o, const struct rule_view *v,
-			const struct record *old, const struct record *new,
-			struct sink_summary *sum)
-{
-	struct attrset changed;
-
-	/*
-	 * Reported when it becomes unreadable; while it stays unreadable for
-	 * the same reason, what could be read (its stat) is compared as
-	 * usual, so that a non-root check of an unchanged system is quiet.
-	 */
-	if (v->in_new && record_has(new, ATTR_ERROR) &&
-	    !(v->in_old && attr_equal(old, new, ATTR_ERROR)))
-		return emit(o, v, ACT_UNREADABLE, old, new, &v->attrs, sum);
-	if (!v->in_new)
-		return emit(o, v, ACT_REMOVED, old, new, &v->attrs, sum);
-	if (!v->in_old)
-		return emit(o, v, ACT_ADDED, old, new, &v->attrs, sum);
-	changed = attr_changed(old, new, &v->attrs);
-	if (attrset_empty(&changed))
-		return 0;
-	return emit(o, v, ACT_MODIFIED, old, new, &changed, sum);
 }
 
 /* ORs into v the attrs of the entities of r from *i on that belong to v->rule. */
@@ -103,17 +144,31 @@ static bool take_rule(const struct ruleset *rs, const struct record *r, uint32_t
 	return found;
 }
 
+/* Rules of one key: at most one per entity that selected it. */
+#define RULES_ON_STACK 32
+
 int diff_one(const struct diff_opts *o, const struct record *old, const struct record *new,
-	     struct sink_summary *sum)
+	     struct event_summary *sum)
 {
 	const struct ruleset *rs = o->rules;
 	uint32_t on = old ? old->nents : 0, nn = new ? new->nents : 0;
 	uint32_t i = 0, j = 0;
+	const struct rule *stack[RULES_ON_STACK];
+	struct pick p = { .rules = stack };
+	int ret;
 
 	if (check_ents(rs, old, "baseline") < 0 || check_ents(rs, new, "scan") < 0)
 		return -1;
-	if (new && sum)
+	if (new && sum) {
 		sum->entries++;
+		sum->not_read += record_has(new, ATTR_ERROR);
+	}
+	if (!old && !new)
+		return 0;
+	if ((size_t)on + nn > RULES_ON_STACK &&
+	    !(p.rules = malloc(((size_t)on + nn) * sizeof(*p.rules))))
+		return error("%s", strerror(ENOMEM));
+	p.act = entity_action(old, new);
 	while (i < on || j < nn) {
 		uint32_t first;
 		struct rule_view v = { 0 };
@@ -127,10 +182,12 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 		v.in_new = take_rule(rs, new, &j, &v);
 		/* ATTR_ERROR says why, it is not a property that changed */
 		attrset_del(&v.attrs, ATTR_ERROR);
-		if (compare_rule(o, &v, old, new, sum) < 0)
-			return -1;
+		judge_rule(&p, &v, old, new);
 	}
-	return 0;
+	ret = p.n ? emit(o, &p, old, new, sum) : 0;
+	if (p.rules != stack)
+		free(p.rules);
+	return ret;
 }
 
 /* ---- the merge -------------------------------------------------------- */
@@ -213,10 +270,10 @@ static bool below(const struct strbuf *dir, enum kind k, const struct record *r)
 }
 
 int diff_run(const struct diff_opts *o, const struct recstream *old,
-	     const struct recstream *new, struct sink_summary *sum)
+	     const struct recstream *new, struct event_summary *sum)
 {
 	struct side so, sn;
-	struct sink_summary local;
+	struct event_summary local;
 	struct strbuf skip;	/* an unreadable directory's key, while in its subtree */
 	enum kind skip_kind = KIND_FILE;
 	bool skipping = false;

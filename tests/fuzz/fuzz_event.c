@@ -5,7 +5,8 @@
  * JSON: the line is valid UTF-8 without a raw control character and
  * parses (cJSON) as one object; the key, old_key and every string
  * attribute come back exactly, from "name_b64" when present, else from
- * "name". Text: valid UTF-8, no byte below 0x20 and no 0x7f.
+ * "name"; "rules" has one object per rule of the event and "tags" no tag
+ * twice. Text: valid UTF-8, no byte below 0x20 and no 0x7f.
  */
 #include <cJSON.h>
 #include <sodium.h>
@@ -108,6 +109,29 @@ static void expect_attrs(const cJSON *o, const struct record *r, const char *lin
 	}
 }
 
+static void check_rules_tags(const cJSON *j, const struct event *ev, const char *line)
+{
+	size_t n;
+	const struct rule *const *rules = event_rules(ev, &n);
+	int distinct = 0;
+
+	FUZZ_ASSERT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "rules")) == (int)n,
+		    "\"rules\" does not have %zu members: %s", n, line);
+	/* each distinct tag once (two bad ones may print alike, so count bytes) */
+	for (size_t r = 0; r < n; r++) {
+		for (size_t t = 0; t < rules[r]->ntags; t++) {
+			bool seen = false;
+
+			for (size_t r2 = 0; r2 <= r && !seen; r2++)
+				for (size_t t2 = 0; t2 < (r2 < r ? rules[r2]->ntags : t); t2++)
+					seen |= !strcmp(rules[r2]->tags[t2], rules[r]->tags[t]);
+			distinct += !seen;
+		}
+	}
+	FUZZ_ASSERT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "tags")) == distinct,
+		    "\"tags\" does not have %d members: %s", distinct, line);
+}
+
 static void check_json(const struct event *ev, const struct record *ent)
 {
 	struct strbuf sb;
@@ -132,6 +156,7 @@ static void check_json(const struct event *ev, const struct record *ent)
 
 		expect_member(j, "error", p, n, sb.buf);
 	}
+	check_rules_tags(j, ev, sb.buf);
 	expect_attrs(cJSON_GetObjectItemCaseSensitive(j, "old"),
 		     ev->action == ACT_REMOVED ? ent : ev->old, sb.buf);
 	expect_attrs(cJSON_GetObjectItemCaseSensitive(j, "new"),
@@ -160,7 +185,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	struct record old, new;
-	struct rule rule = { 0 };
+	struct rule rule = { 0 }, rule2;
+	const struct rule *rules[2];
+	char *tags2[2];
 	struct event ev = { 0 };
 	char *host, *source, *tags[2] = { NULL, NULL };
 	uint8_t flags = fuzz_u8(&in);
@@ -185,6 +212,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rule.tags = tags;
 	rule.ntags = (flags >> 4) % 3;
 	ev.rule = (flags & 0x40) ? NULL : &rule;
+	/* a second rule with the same tags in the other order */
+	rule2 = rule;
+	rule2.tags = tags2;
+	tags2[0] = tags[1];
+	tags2[1] = tags[0];
+	if (flags & 0x04) {
+		rules[0] = &rule;
+		rules[1] = &rule2;
+		ev.rules = rules;
+		ev.nrules = 2;
+	}
 	for (int a = 0; a < ATTR__COUNT; a++)
 		if (set >> a & 1)
 			attrset_add(&ev.attrs, (enum attr_id)a);

@@ -4,6 +4,7 @@
 
 #include "imscan/diff.h"
 #include "imscan/error.h"
+#include "imscan/event.h"
 #include "imscan/record.h"
 #include "imscan/rules.h"
 #include "unit.h"
@@ -168,6 +169,9 @@ static int on_event(void *ctx, const struct event *ev)
 		return error("event sink is full");
 	strbuf_addf(&l->sb, "%s %s %s", action_name(ev->action), ev->rule->id, record_key(r));
 	log_attrs(&l->sb, &ev->attrs);
+	/* the event's other rules, when it has more than the one it is filed under */
+	for (size_t i = 0; ev->nrules > 1 && i < ev->nrules; i++)
+		strbuf_addf(&l->sb, "%s%s", i ? "," : " rules=", ev->rules[i]->id);
 	strbuf_addc(&l->sb, '\n');
 	return 0;
 }
@@ -196,7 +200,7 @@ static void opts_init(struct diff_opts *o, struct log *l)
 }
 
 static int run(const struct spec *old, size_t on, const struct spec *new, size_t nn,
-	       struct log *l, struct sink_summary *sum)
+	       struct log *l, struct event_summary *sum)
 {
 	struct arrstream ao = { old, on, 0, NULL }, an = { new, nn, 0, NULL };
 	struct recstream so = { arr_next, &ao }, sn = { arr_next, &an };
@@ -220,7 +224,7 @@ static int run(const struct spec *old, size_t on, const struct spec *new, size_t
 /* Runs the diff and compares the event log. */
 #define EXPECT(old, new, want) do { \
 		struct log l_ = { 0 }; \
-		struct sink_summary s_; \
+		struct event_summary s_; \
 		ck_assert_int_eq(RUN(old, new, &l_, &s_), 0); \
 		ck_assert_str_eq(l_.sb.buf, want); \
 		strbuf_release(&l_.sb); \
@@ -235,7 +239,7 @@ static const struct spec base[] = {
 START_TEST(test_no_change)
 {
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(base, base, &l, &sum), 0);
 	ck_assert_str_eq(l.sb.buf, "");
@@ -253,7 +257,7 @@ START_TEST(test_modified)
 		{ "/etc/passwd", FT_REGULAR, 0644, 1000, 0x11, ALL, NULL },
 	};
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(base, new, &l, &sum), 0);
 	ck_assert_str_eq(l.sb.buf, "modified 100 /etc/hosts size,sha256\n");
@@ -271,16 +275,15 @@ START_TEST(test_added_removed)
 		{ "/etc/hosts.allow", FT_REGULAR, 0644, 1, 0x01, E0 | E3, NULL },
 	};
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(base, new, &l, &sum), 0);
+	/* one event per entity: the most severe rule, all rules, their attributes */
 	ck_assert_str_eq(l.sb.buf,
-			 "added 100 /etc/hosts.allow type,size,mtime,sha256\n"
-			 "added 300 /etc/hosts.allow size\n"
-			 "removed 100 /etc/passwd type,size,mtime,sha256\n"
-			 "removed 200 /etc/passwd type,mode,uid\n");
-	ck_assert_uint_eq(sum.added, 2);
-	ck_assert_uint_eq(sum.removed, 2);
+			 "added 100 /etc/hosts.allow type,size,mtime,sha256 rules=100,300\n"
+			 "removed 200 /etc/passwd type,mode,uid,size,mtime,sha256 rules=100,200\n");
+	ck_assert_uint_eq(sum.added, 1);
+	ck_assert_uint_eq(sum.removed, 1);
 	ck_assert_uint_eq(sum.modified, 0);
 	ck_assert_uint_eq(sum.entries, 3);
 	strbuf_release(&l.sb);
@@ -292,14 +295,14 @@ START_TEST(test_empty_side)
 {
 	static const struct spec none[1] = { { NULL, 0, 0, 0, 0, 0, NULL } };
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(run(none, 0, base, N(base), &l, &sum), 0);
-	ck_assert_uint_eq(sum.added, 6);
+	ck_assert_uint_eq(sum.added, 3);
 	ck_assert_uint_eq(sum.entries, 3);
 	strbuf_release(&l.sb);
 	ck_assert_int_eq(run(base, N(base), none, 0, &l, &sum), 0);
-	ck_assert_uint_eq(sum.removed, 6);
+	ck_assert_uint_eq(sum.removed, 3);
 	ck_assert_uint_eq(sum.entries, 0);
 	strbuf_release(&l.sb);
 	ck_assert_int_eq(run(none, 0, none, 0, &l, NULL), 0);
@@ -308,7 +311,7 @@ START_TEST(test_empty_side)
 }
 END_TEST
 
-/* A regular file replaced by a directory is one modified event per rule. */
+/* A regular file replaced by a directory is one modified event. */
 START_TEST(test_type_change)
 {
 	static const struct spec new[] = {
@@ -317,8 +320,7 @@ START_TEST(test_type_change)
 		{ "/etc/passwd", FT_REGULAR, 0644, 1000, 0x11, ALL, NULL },
 	};
 
-	EXPECT(base, new, "modified 100 /etc/hosts type,size,mtime,sha256\n"
-	       "modified 200 /etc/hosts type\n");
+	EXPECT(base, new, "modified 200 /etc/hosts type,size,mtime,sha256 rules=100,200\n");
 }
 END_TEST
 
@@ -352,8 +354,12 @@ START_TEST(test_rule_coverage)
 		{ "/c", FT_REGULAR, 0600, 5, 0x01, E1 | E2, NULL },
 	};
 
-	/* /c: rule 200 gains an entity; its attributes are the union */
-	EXPECT(old, new, "added 300 /a size\nremoved 300 /b size\nmodified 200 /c mode\n");
+	/*
+	 * /a, /b: rule 300 on one side only compares nothing, and the entry is
+	 * on both sides, so no added/removed; /c: rule 200 gains an entity,
+	 * its attributes are the union
+	 */
+	EXPECT(old, new, "modified 200 /c mode\n");
 }
 END_TEST
 
@@ -369,20 +375,18 @@ START_TEST(test_unreadable)
 		{ "/c", FT_REGULAR, 0600, 5, 0, E3, "Permission denied" },
 	};
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(old, new, &l, &sum), 0);
-	/* rules only the baseline had for it are still removed */
+	/* the rules that select it now; rule 300 of /a is on one side only */
 	ck_assert_str_eq(l.sb.buf,
-			 "unreadable 100 /a type,size,mtime,sha256\n"
-			 "unreadable 200 /a type,mode,uid\n"
-			 "removed 300 /a size\n"
-			 "unreadable 200 /b mode,uid\n"
-			 "unreadable 300 /b size\n"
+			 "unreadable 200 /a type,mode,uid,size,mtime,sha256 rules=100,200\n"
+			 "unreadable 200 /b mode,uid,size rules=200,300\n"
 			 "unreadable 300 /c size\n");
-	ck_assert_uint_eq(sum.unreadable, 5);
-	ck_assert_uint_eq(sum.removed, 1);
+	ck_assert_uint_eq(sum.unreadable, 3);
+	ck_assert_uint_eq(sum.removed, 0);
 	ck_assert_uint_eq(sum.entries, 3);
+	ck_assert_uint_eq(sum.not_read, 3);
 	strbuf_release(&l.sb);
 }
 END_TEST
@@ -431,7 +435,7 @@ START_TEST(test_unreadable_dir)
 		{ "/c", FT_DIR, 0755, 0, 0, E2, NULL },
 	};
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(old, new, &l, &sum), 0);
 	ck_assert_str_eq(l.sb.buf,
@@ -461,7 +465,7 @@ START_TEST(test_unreadable_dir_carried_over)
 		{ "/b", FT_REGULAR, 0644, 1, 0x01, E2, NULL },
 	};
 	struct log l = { .records = true };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(old, new, &l, &sum), 0);
 	ck_assert_str_eq(l.sb.buf,
@@ -558,13 +562,12 @@ START_TEST(test_on_record)
 		{ "/etc/passwd", FT_REGULAR, 0644, 1000, 0x11, ALL, NULL },
 	};
 	struct log l = { .records = true };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(base, new, &l, &sum), 0);
+	/* no rule selects /etc on both sides: nothing to compare */
 	ck_assert_str_eq(l.sb.buf,
 			 "record /etc\n"
-			 "removed 100 /etc type,size,mtime,sha256\n"
-			 "removed 200 /etc type,mode,uid\n"
 			 "record /etc/hosts\n"
 			 "modified 100 /etc/hosts size\n"
 			 "record /etc/passwd\n");
@@ -577,7 +580,7 @@ START_TEST(test_callback_stops)
 {
 	static const struct spec none[1] = { { NULL, 0, 0, 0, 0, 0, NULL } };
 	struct log l = { .fail_at = 2 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(run(none, 0, base, N(base), &l, &sum), -1);
 	ck_assert_str_eq(error_last(), "event sink is full");
@@ -592,7 +595,7 @@ START_TEST(test_bad_entity)
 		{ "/a", FT_REGULAR, 0644, 1, 0x01, 1u << 7, NULL },
 	};
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(bad, base, &l, &sum), -1);
 	ck_assert_str_eq(error_last(), "baseline references entity 7, but the ruleset has 4 entities");
@@ -614,7 +617,7 @@ START_TEST(test_out_of_order)
 		{ "/a", FT_REGULAR, 0644, 1, 0x01, E0, NULL },
 	};
 	struct log l = { 0 };
-	struct sink_summary sum;
+	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(base, bad, &l, &sum), -1);
 	ck_assert_str_eq(error_last(), "scan is out of order: '/a/\\x1b' after '/a.b'");
@@ -657,7 +660,7 @@ START_TEST(test_diff_one)
 	struct record a, b;
 	struct diff_opts o;
 	struct log l;
-	struct sink_summary sum = { 0 };
+	struct event_summary sum = { 0 };
 
 	record_init(&a);
 	record_init(&b);
@@ -669,19 +672,146 @@ START_TEST(test_diff_one)
 	ck_assert_int_eq(diff_one(&o, &a, NULL, &sum), 0);
 	ck_assert_int_eq(diff_one(&o, NULL, NULL, NULL), 0);
 	ck_assert_str_eq(l.sb.buf,
-			 "modified 100 /w size\n"
-			 "modified 300 /w size\n"
-			 "added 100 /w type,size,mtime,sha256\n"
-			 "added 300 /w size\n"
-			 "removed 100 /w type,size,mtime,sha256\n"
-			 "removed 300 /w size\n");
-	ck_assert_uint_eq(sum.modified, 2);
-	ck_assert_uint_eq(sum.added, 2);
-	ck_assert_uint_eq(sum.removed, 2);
+			 "modified 100 /w size rules=100,300\n"
+			 "added 100 /w type,size,mtime,sha256 rules=100,300\n"
+			 "removed 100 /w type,size,mtime,sha256 rules=100,300\n");
+	ck_assert_uint_eq(sum.modified, 1);
+	ck_assert_uint_eq(sum.added, 1);
+	ck_assert_uint_eq(sum.removed, 1);
 	ck_assert_uint_eq(sum.entries, 2);
 	record_release(&a);
 	record_release(&b);
 	strbuf_release(&l.sb);
+}
+END_TEST
+
+/*
+ * /etc selected by four rules: a chmod gives one event, filed under the
+ * most severe rule whose attributes changed (the first of two criticals),
+ * listing those rules in ruleset order with the union of their tags; the
+ * rule that compares only uid is not among them.
+ */
+static char eid[4][8] = { "1", "2", "3", "4" }, ename[] = "etc";
+static char tg_a[] = "a", tg_b[] = "b", tg_c[] = "c";
+static char *etags0[] = { tg_a, tg_b }, *etags1[] = { tg_c }, *etags2[] = { tg_b, tg_c, tg_a };
+static struct rule erules[4] = {
+	{ .id = eid[0], .name = ename, .severity = SEV_LOW, .tags = etags0, .ntags = 2 },
+	{ .id = eid[1], .name = ename, .severity = SEV_CRITICAL, .tags = etags1, .ntags = 1 },
+	{ .id = eid[2], .name = ename, .severity = SEV_CRITICAL, .tags = etags2, .ntags = 3 },
+	{ .id = eid[3], .name = ename, .severity = SEV_HIGH, .tags = etags1, .ntags = 1 },
+};
+
+static int json_event(void *ctx, const struct event *ev)
+{
+	struct strbuf *sb = ctx;
+
+	event_to_json(sb, ev);
+	strbuf_addc(sb, '\n');
+	return 0;
+}
+
+START_TEST(test_one_event_many_rules)
+{
+	struct rule *rp[4] = { &erules[0], &erules[1], &erules[2], &erules[3] };
+	struct entity e[4];
+	struct entity *ep[4] = { &e[0], &e[1], &e[2], &e[3] };
+	struct ruleset ers = { .rules = rp, .nrules = 4, .ents = ep, .nents = 4,
+			       .hash = ATTR_SHA256 };
+	struct record o, n;
+	struct strbuf sb;
+	struct diff_opts d = { .rules = &ers, .host = "h", .source = "check", .time = 0,
+			       .on_event = json_event, .ctx = &sb };
+	struct event_summary sum = { 0 };
+
+	e[0] = (struct entity){ .type = KIND_FILE, .rule = rp[0], .index = 0,
+		.attrs = SET(ATTR_TYPE, ATTR_MODE, ATTR_UID) };
+	e[1] = (struct entity){ .type = KIND_FILE, .rule = rp[1], .index = 1,
+		.attrs = SET(ATTR_MODE) };
+	e[2] = (struct entity){ .type = KIND_FILE, .rule = rp[2], .index = 2,
+		.attrs = SET(ATTR_MODE, ATTR_GID) };
+	e[3] = (struct entity){ .type = KIND_FILE, .rule = rp[3], .index = 3,
+		.attrs = SET(ATTR_UID) };
+	record_init(&o);
+	record_init(&n);
+	build(&o, &(struct spec){ "/etc", FT_DIR, 0755, 0, 0, 0xf, NULL });
+	build(&n, &(struct spec){ "/etc", FT_DIR, 0700, 0, 0, 0xf, NULL });
+	strbuf_init(&sb);
+	ck_assert_int_eq(diff_one(&d, &o, &n, &sum), 0);
+	ck_assert_str_eq(sb.buf, "{\"time\":\"1970-01-01T00:00:00.000Z\",\"host\":\"h\","
+			 "\"source\":\"check\",\"action\":\"modified\",\"kind\":\"file\","
+			 "\"key\":\"/etc\",\"rule\":{\"id\":\"2\",\"name\":\"etc\","
+			 "\"severity\":\"critical\"},\"rules\":["
+			 "{\"id\":\"1\",\"name\":\"etc\",\"severity\":\"low\"},"
+			 "{\"id\":\"2\",\"name\":\"etc\",\"severity\":\"critical\"},"
+			 "{\"id\":\"3\",\"name\":\"etc\",\"severity\":\"critical\"}],"
+			 "\"changed\":[\"mode\"],\"old\":{\"mode\":\"0755\"},"
+			 "\"new\":{\"mode\":\"0700\"},\"tags\":[\"a\",\"b\",\"c\"]}\n");
+	ck_assert_uint_eq(sum.modified, 1);
+	ck_assert_uint_eq(event_summary_events(&sum), 1);
+
+	/* removed: every rule that selected it, the union of their attributes */
+	strbuf_reset(&sb);
+	ck_assert_int_eq(diff_one(&d, &o, NULL, &sum), 0);
+	ck_assert_str_eq(sb.buf, "{\"time\":\"1970-01-01T00:00:00.000Z\",\"host\":\"h\","
+			 "\"source\":\"check\",\"action\":\"removed\",\"kind\":\"file\","
+			 "\"key\":\"/etc\",\"rule\":{\"id\":\"2\",\"name\":\"etc\","
+			 "\"severity\":\"critical\"},\"rules\":["
+			 "{\"id\":\"1\",\"name\":\"etc\",\"severity\":\"low\"},"
+			 "{\"id\":\"2\",\"name\":\"etc\",\"severity\":\"critical\"},"
+			 "{\"id\":\"3\",\"name\":\"etc\",\"severity\":\"critical\"},"
+			 "{\"id\":\"4\",\"name\":\"etc\",\"severity\":\"high\"}],"
+			 "\"old\":{\"type\":\"dir\",\"mode\":\"0755\",\"uid\":0},"
+			 "\"tags\":[\"a\",\"b\",\"c\"]}\n");
+	ck_assert_uint_eq(sum.removed, 1);
+	strbuf_release(&sb);
+	record_release(&o);
+	record_release(&n);
+}
+END_TEST
+
+/* More rules on one key than the diff keeps on its stack. */
+START_TEST(test_many_rules_one_key)
+{
+	enum { NR = 40 };
+	static char ids[NR][4];
+	static struct rule rr[NR];
+	static struct rule *rp[NR];
+	static struct entity e[NR];
+	static struct entity *ep[NR];
+	struct ruleset mrs = { .rules = rp, .nrules = NR, .ents = ep, .nents = NR,
+			       .hash = ATTR_SHA256 };
+	struct record o, n;
+	struct log l;
+	struct diff_opts d;
+	struct event_summary sum = { 0 };
+
+	for (int i = 0; i < NR; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%d", i);
+		rr[i] = (struct rule){ .id = ids[i], .name = rname,
+				       .severity = i == 33 ? SEV_HIGH : SEV_LOW };
+		rp[i] = &rr[i];
+		e[i] = (struct entity){ .type = KIND_FILE, .rule = rp[i], .index = (uint32_t)i,
+					.attrs = SET(ATTR_SIZE) };
+		ep[i] = &e[i];
+	}
+	record_init(&o);
+	record_init(&n);
+	build(&o, &(struct spec){ "/f", FT_REGULAR, 0644, 1, 0, 0, NULL });
+	build(&n, &(struct spec){ "/f", FT_REGULAR, 0644, 2, 0, 0, NULL });
+	for (uint32_t i = 0; i < NR; i++) {
+		record_add_entity(&o, i);
+		record_add_entity(&n, i);
+	}
+	opts_init(&d, &l);
+	d.rules = &mrs;
+	ck_assert_int_eq(diff_one(&d, &o, &n, &sum), 0);
+	ck_assert_uint_eq(sum.modified, 1);
+	ck_assert_uint_eq(l.nevents, 1);
+	ck_assert(!strncmp(l.sb.buf, "modified 33 /f size rules=0,1,2,", 32));
+	ck_assert(strstr(l.sb.buf, ",38,39\n") != NULL);
+	strbuf_release(&l.sb);
+	record_release(&o);
+	record_release(&n);
 }
 END_TEST
 
@@ -770,7 +900,7 @@ START_TEST(test_large)
 	struct big_count c = { 0 };
 	struct diff_opts o = { .rules = &rs, .host = "h", .source = "check",
 			       .on_event = count_event, .ctx = &c };
-	struct sink_summary sum;
+	struct event_summary sum;
 	uint64_t want_mod = 0, want_rm = 0, want_add = 0;
 
 	ck_assert(go && gn);
@@ -828,6 +958,8 @@ Suite *make_diff_suite(void)
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_stream_error);
 	tcase_add_test(tc, test_diff_one);
+	tcase_add_test(tc, test_one_event_many_rules);
+	tcase_add_test(tc, test_many_rules_one_key);
 	tcase_add_test(tc, test_large);
 	suite_add_tcase(s, tc);
 	return s;

@@ -30,8 +30,9 @@ static struct rule rule_bare = { .id = id_bare, .name = name_bare, .severity = S
 #define T_NEW 1795633199999999999LL	/* 2026-11-25T18:59:59.999999999Z */
 
 #define HEAD "{\"time\":\"2026-11-25T19:20:00.123Z\",\"host\":\"web1\",\"source\":\"check\","
-#define RULE_ETC "\"rule\":{\"id\":\"1003513\"," \
+#define RULE_ETC_OBJ "{\"id\":\"1003513\"," \
 	"\"name\":\"Unix - File attributes changes in /etc location\",\"severity\":\"medium\"}"
+#define RULE_ETC "\"rule\":" RULE_ETC_OBJ ",\"rules\":[" RULE_ETC_OBJ "]"
 #define TAGS_ETC "\"tags\":[\"config\",\"a\\\"b\"]}"
 
 static void set_hash(struct record *r, unsigned char base, int step)
@@ -151,6 +152,7 @@ START_TEST(test_removed)
 	ev.rule = &rule_bare;
 	check_json(&ev, HEAD "\"action\":\"removed\",\"kind\":\"file\",\"key\":\"/etc/alt\","
 		   "\"rule\":{\"id\":\"42\",\"name\":\"bare\",\"severity\":\"high\"},"
+		   "\"rules\":[{\"id\":\"42\",\"name\":\"bare\",\"severity\":\"high\"}],"
 		   "\"old\":{\"type\":\"symlink\",\"mode\":\"0777\",\"owner\":\"root\","
 		   "\"target\":\"../x\xef\xbf\xbd\",\"target_b64\":\"Li4veP8=\"},\"tags\":[]}");
 	check_text(&ev, "removed  /etc/alt  [42 high]");
@@ -295,7 +297,7 @@ START_TEST(test_renamed_and_kind)
 	ev.old_keylen = 6;
 	ev.rule = NULL;
 	check_json(&ev, HEAD "\"action\":\"renamed\",\"kind\":\"user\",\"key\":\"bob\","
-		   "\"old_key\":\"al\\u001bice\",\"rule\":null,\"new\":{\"uid\":1001},\"tags\":[]}");
+		   "\"old_key\":\"al\\u001bice\",\"rule\":null,\"rules\":[],\"new\":{\"uid\":1001},\"tags\":[]}");
 	check_text(&ev, "renamed  user bob  from al\\x1bice");
 	record_release(&r);
 }
@@ -419,110 +421,110 @@ START_TEST(test_key_escaped)
 }
 END_TEST
 
-static char *slurp(FILE *f)
+static const struct {
+	struct event_summary sum;
+	const char *want;
+} summaries[] = {
+	{ { .modified = 1, .entries = 5323, .not_read = 14, .seconds = 0.44 },
+	  "1 modified; 5323 entries, 5309 read, 14 not read; 1 event in 0.4s" },
+	{ { 3, 1, 2, 5, 1, 1, 0, 0.04 },
+	  "3 added, 1 removed, 2 modified, 5 renamed, 1 unreadable; "
+	  "1 entry, 1 read, 0 not read; 12 events in 0.0s" },
+	{ { .unreadable = 2, .entries = 2, .not_read = 2, .seconds = 1.25 },
+	  "2 unreadable; 2 entries, 0 read, 2 not read; 2 events in 1.2s" },
+	{ { .entries = 0 }, "no changes; 0 entries, 0 read, 0 not read; 0 events in 0.0s" },
+};
+
+START_TEST(test_summary)
 {
-	long n;
-	char *buf;
+	struct strbuf l;
 
-	ck_assert_int_eq(fflush(f), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	return buf;
-}
-
-START_TEST(test_sinks)
-{
-	struct record r;
-	struct attrset a = SET(ATTR_SIZE);
-	struct event ev;
-	struct sink_summary sum = { 3, 1, 2, 0, 0, 1234, 0.44 };
-	enum sink_format fmt;
-	struct sink *s;
-	FILE *f;
-	char *out;
-
-	record_init(&r);
-	record_set_key(&r, KIND_FILE, "/etc/new.conf", 13);
-	record_set_int(&r, ATTR_SIZE, 1);
-	ev = make_event(ACT_ADDED, NULL, &r, &a);
-
-	ck_assert_int_eq(sink_format_parse("text", &fmt), 0);
-	ck_assert_int_eq(fmt, SINK_TEXT);
-	f = tmpfile();
-	ck_assert_ptr_nonnull(f);
-	s = sink_new(fmt, f);
-	ck_assert_int_eq(sink_emit(s, &ev), 0);
-	ev.action = ACT_REMOVED;
-	ev.old = &r;
-	ck_assert_int_eq(sink_emit(s, &ev), 0);
-	sink_free(s);
-	out = slurp(f);
-	ck_assert_str_eq(out, "added  /etc/new.conf  [1003513 medium]\n"
-			 "removed  /etc/new.conf  [1003513 medium]\n");
-	free(out);
-	fclose(f);
-	{
-		struct strbuf l;
-
-		strbuf_init(&l);
-		sink_summary_format(&l, &sum);
-		ck_assert_str_eq(l.buf, "3 added, 1 removed, 2 modified, 0 unreadable; "
-				 "1234 entries checked in 0.4s");
-		strbuf_reset(&l);
-		sum.renamed = 5;
-		sink_summary_format(&l, &sum);
-		ck_assert_str_eq(l.buf, "3 added, 1 removed, 2 modified, 5 renamed, "
-				 "0 unreadable; 1234 entries checked in 0.4s");
-		strbuf_release(&l);
-	}
-
-	ck_assert_int_eq(sink_format_parse("json", &fmt), 0);
-	f = tmpfile();
-	ck_assert_ptr_nonnull(f);
-	s = sink_new(fmt, f);
-	ck_assert_int_eq(sink_emit(s, &ev), 0);
-	sink_free(s);
-	out = slurp(f);
-	ck_assert_str_eq(out, HEAD "\"action\":\"removed\",\"kind\":\"file\","
-			 "\"key\":\"/etc/new.conf\"," RULE_ETC ",\"old\":{\"size\":1}," TAGS_ETC "\n");
-	free(out);
-	fclose(f);
-
-	ck_assert_int_eq(sink_format_parse("xml", &fmt), -1);
-	ck_assert_str_eq(error_last(), "unknown output format 'xml' (expected json or text)");
-	sink_free(NULL);
-	record_release(&r);
+	strbuf_init(&l);
+	event_summary_format(&l, &summaries[_i].sum);
+	ck_assert_str_eq(l.buf, summaries[_i].want);
+	ck_assert_ptr_null(strchr(l.buf, '\n'));
+	strbuf_release(&l);
 }
 END_TEST
 
-/* A full disk is an error at the event, not a silent loss. */
-START_TEST(test_sink_full)
+/*
+ * One event for three rules: "rule" is the one given, "rules" lists all
+ * in order, "tags" is their union with each tag once, in first-seen order;
+ * the text names the rule and how many more.
+ */
+START_TEST(test_several_rules)
 {
-	struct record r;
+	static char id_a[] = "1", id_c[] = "3", nm[] = "n";
+	static char t_x[] = "x", t_y[] = "y", t_x2[] = "x", t_z[] = "z";
+	static char *tags_a[] = { t_x, t_y, t_x2 }, *tags_c[] = { t_z, t_x2 };
+	static struct rule ra = { .id = id_a, .name = nm, .severity = SEV_LOW,
+				  .tags = tags_a, .ntags = 3 };
+	static struct rule rc = { .id = id_c, .name = nm, .severity = SEV_LOW,
+				  .tags = tags_c, .ntags = 2 };
+	const struct rule *rules[] = { &ra, &rule_etc, &rc };
+	struct record o, n;
+	struct attrset a = SET(ATTR_MODE);
+	struct event ev;
+
+	record_init(&o);
+	record_init(&n);
+	record_set_key(&o, KIND_FILE, "/etc", 4);
+	record_set_key(&n, KIND_FILE, "/etc", 4);
+	record_set_int(&o, ATTR_MODE, 040755);
+	record_set_int(&n, ATTR_MODE, 040700);
+	ev = make_event(ACT_MODIFIED, &o, &n, &a);
+	ev.rules = rules;
+	ev.nrules = 3;
+	check_json(&ev, HEAD "\"action\":\"modified\",\"kind\":\"file\",\"key\":\"/etc\","
+		   "\"rule\":" RULE_ETC_OBJ ",\"rules\":["
+		   "{\"id\":\"1\",\"name\":\"n\",\"severity\":\"low\"}," RULE_ETC_OBJ ","
+		   "{\"id\":\"3\",\"name\":\"n\",\"severity\":\"low\"}],"
+		   "\"changed\":[\"mode\"],\"old\":{\"mode\":\"0755\"},\"new\":{\"mode\":\"0700\"},"
+		   "\"tags\":[\"x\",\"y\",\"config\",\"a\\\"b\",\"z\"]}");
+	check_text(&ev, "modified  /etc  [1003513 medium +2]  mode: 0755 -> 0700");
+	/* no list: the rule alone */
+	ev.nrules = 0;
+	check_text(&ev, "modified  /etc  [1003513 medium]  mode: 0755 -> 0700");
+	record_release(&o);
+	record_release(&n);
+}
+END_TEST
+
+/* Many tags: still each once (a hash set, not a scan of what came before). */
+START_TEST(test_many_tags)
+{
+	enum { NT = 3000 };
+	static char bufs[NT][8];
+	static char *tags[NT];
+	static struct rule r1, r2;
+	const struct rule *rules[] = { &r1, &r2 };
+	struct record rec;
 	struct attrset a = ATTRSET_EMPTY;
 	struct event ev;
-	struct sink *s;
-	FILE *f = fopen("/dev/full", "w");
+	struct strbuf sb;
+	cJSON *j, *t;
 
-	if (!f)
-		return;		/* no /dev/full in this sandbox */
-	record_init(&r);
-	record_set_key(&r, KIND_FILE, "/x", 2);
-	ev = make_event(ACT_ADDED, NULL, &r, &a);
-	s = sink_new(SINK_JSON, f);
-	ck_assert_int_eq(sink_emit(s, &ev), -1);
-	ck_assert_str_eq(error_last(), "cannot write events: No space left on device");
-	sink_free(s);
-	s = sink_new(SINK_TEXT, f);
-	ck_assert_int_eq(sink_emit(s, &ev), -1);
-	ck_assert_str_eq(error_last(), "cannot write events: No space left on device");
-	sink_free(s);
-	fclose(f);
-	record_release(&r);
+	for (int i = 0; i < NT; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "t%d", i % 1000);
+		tags[i] = bufs[i];
+	}
+	r1 = (struct rule){ .id = id_bare, .name = name_bare, .tags = tags, .ntags = NT };
+	r2 = r1;
+	record_init(&rec);
+	record_set_key(&rec, KIND_FILE, "/x", 2);
+	ev = make_event(ACT_ADDED, NULL, &rec, &a);
+	ev.rules = rules;
+	ev.nrules = 2;
+	strbuf_init(&sb);
+	event_to_json(&sb, &ev);
+	j = cJSON_Parse(sb.buf);
+	t = cJSON_GetObjectItemCaseSensitive(j, "tags");
+	ck_assert_int_eq(cJSON_GetArraySize(t), 1000);
+	ck_assert_str_eq(cJSON_GetArrayItem(t, 0)->valuestring, "t0");
+	ck_assert_str_eq(cJSON_GetArrayItem(t, 999)->valuestring, "t999");
+	cJSON_Delete(j);
+	strbuf_release(&sb);
+	record_release(&rec);
 }
 END_TEST
 
@@ -545,8 +547,9 @@ Suite *make_event_suite(void)
 	tcase_add_test(tc, test_time);
 	tcase_add_loop_test(tc, test_key_roundtrip, 0, sizeof(keys) / sizeof(keys[0]));
 	tcase_add_test(tc, test_key_escaped);
-	tcase_add_test(tc, test_sinks);
-	tcase_add_test(tc, test_sink_full);
+	tcase_add_loop_test(tc, test_summary, 0, sizeof(summaries) / sizeof(summaries[0]));
+	tcase_add_test(tc, test_several_rules);
+	tcase_add_test(tc, test_many_tags);
 	suite_add_tcase(s, tc);
 	return s;
 }
