@@ -303,13 +303,7 @@ static char *lower(const char *s)
 
 int cmd_parse_format(const char *s, const struct sink_ops **out)
 {
-	char *l = lower(s);
-	int r = sink_type_parse("--format", l, out);
-
-	free(l);
-	if (r < 0)
-		return error("--format '%s': expected json or text", s);
-	return 0;
+	return sink_type_parse("--format", s, out);
 }
 
 int cmd_parse_hash(const char *s, enum attr_id *out)

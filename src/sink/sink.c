@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "imscan/error.h"
 #include "imscan/sink.h"
@@ -21,7 +22,7 @@ static const struct sink_ops *const sink_types[] = {
 const struct sink_ops *sink_type_find(const char *name)
 {
 	for (size_t i = 0; i < NTYPES; i++)
-		if (!strcmp(name, sink_types[i]->name))
+		if (!strcasecmp(name, sink_types[i]->name))
 			return sink_types[i];
 	return NULL;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "imscan/cmd.h"
+#include "imscan/sink.h"
 #include "imscan/error.h"
 #include "imscan/rules.h"
 #include "imscan/xalloc.h"
@@ -47,15 +48,15 @@ END_TEST
 /* Choices are case-insensitive (issue 10 item 7); messages quote the input. */
 START_TEST(test_parse_choices)
 {
-	enum sink_format f = SINK_TEXT;
+	const struct sink_ops *f = NULL;
 	enum attr_id h = ATTR_SHA512;
 
 	ck_assert_int_eq(cmd_parse_format("json", &f), 0);
-	ck_assert_int_eq(f, SINK_JSON);
+	ck_assert_ptr_eq(f, &sink_json_ops);
 	ck_assert_int_eq(cmd_parse_format("Text", &f), 0);
-	ck_assert_int_eq(f, SINK_TEXT);
+	ck_assert_ptr_eq(f, &sink_text_ops);
 	ck_assert_int_eq(cmd_parse_format("JSON", &f), 0);
-	ck_assert_int_eq(f, SINK_JSON);
+	ck_assert_ptr_eq(f, &sink_json_ops);
 	ck_assert_int_eq(cmd_parse_format("XML", &f), -1);
 	ck_assert_str_eq(error_last(), "--format 'XML': expected json or text");
 	ck_assert_int_eq(cmd_parse_format("", &f), -1);
