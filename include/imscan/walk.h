@@ -37,10 +37,19 @@
 #define IMSCAN_WALK_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include <stdint.h>
+
 #define WALK_MAX_FDS 64
+
+/* A statx time in nanoseconds since the epoch, as records keep times. */
+static inline int64_t statx_ns(const struct statx_timestamp *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
 
 struct walk_entry {
 	const char *path;	/* key: "/etc/hosts", as seen inside root */
@@ -98,6 +107,10 @@ void walk_free(struct walk *w);
  * says whether it can be descended.
  */
 int walk_next(struct walk *w, const struct walk_entry **out);
+
+/* True if fd is on a file system whose content is the kernel's state
+ * (proc, sysfs, devpts, cgroup, ...; walk_fs.c lists them), not files. */
+bool walk_is_pseudo_fs(int fd);
 
 /* Do not descend into the directory walk_next() just returned. */
 void walk_prune(struct walk *w);
