@@ -62,7 +62,7 @@ int cmd_parse_hash(const char *s, enum attr_id *out);
  * Confines the rest of the command (sandbox.h) unless disabled by
  * --no-sandbox: files may then be written only in the directory of
  * write_file (the baseline being written), and nowhere if it is NULL or
- * that directory does not exist. Call it before scan_open(), which starts
+ * that directory does not exist. Call it before sources_open(), which starts
  * the hashing threads. Never fails the command: a step that should have
  * worked and did not is one warning().
  */

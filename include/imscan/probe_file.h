@@ -107,7 +107,4 @@ int probe_file_content(struct probe_fd *f, const struct attrset *want,
  * thread that hashed exits. */
 void probe_thread_release(void);
 
-/* True if the first bytes of the regular file fd are "#!" (scripts). */
-int probe_is_script(int fd);
-
 #endif

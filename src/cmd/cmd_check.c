@@ -8,7 +8,7 @@
 #include "imscan/cmd.h"
 #include "imscan/diff.h"
 #include "imscan/error.h"
-#include "imscan/scan.h"
+#include "imscan/source.h"
 #include "imscan/tee.h"
 #include "imscan/xalloc.h"
 
@@ -140,6 +140,15 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 	strbuf_release(&line);
 }
 
+/* --quick's lookups in the baseline, as the sources ask for them. */
+static int lookup(void *ctx, enum kind kind, const char *key, size_t keylen,
+		  const struct record **out)
+{
+	int rc = tee_find(ctx, kind, key, keylen, out);
+
+	return rc == TEE_LATER ? SOURCE_LOOKUP_LATER : rc;
+}
+
 static int run(const struct check_opts *o, const char *file)
 {
 	struct baseline_reader *br = NULL;
@@ -147,8 +156,8 @@ static int run(const struct check_opts *o, const char *file)
 	struct recstream teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
-	struct scan_opts so = { 0 };
-	struct scan *sc = NULL;
+	struct source_opts so = { 0 };
+	struct source_run *sc = NULL;
 	struct check_ctx ctx = { 0 };
 	struct diff_opts d = { 0 };
 	struct sink_summary sum = { 0 };
@@ -171,13 +180,16 @@ static int run(const struct check_opts *o, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
+	so.max_key = BASELINE_MAX_FIELD;
 	/* The baseline is decoded on a thread of its own, once for the diff
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
 	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	if (o->quick)
-		so.reuse = tee;
-	if (!(sc = scan_open(&so)))
+	if (o->quick) {
+		so.lookup = lookup;
+		so.lookup_ctx = tee;
+	}
+	if (!(sc = sources_open(&so)))
 		goto fail;
 	if (o->update) {
 		/* The new state is of this host and root, made now. */
@@ -192,7 +204,7 @@ static int run(const struct check_opts *o, const char *file)
 	ctx.sink = sink_new(o->format, stdout);
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
 	teed = tee_main(tee);
-	news = scan_stream(sc);
+	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)
 		goto fail;
 	if (verified(&ctx) < 0)
@@ -216,7 +228,7 @@ cleanup:
 	if (ctx.update)
 		baseline_writer_abort(ctx.update);
 	sink_free(ctx.sink);
-	scan_free(sc);
+	sources_close(sc);
 	tee_free(tee);
 	baseline_reader_close(br);
 	baseline_header_release(&h);

@@ -366,14 +366,3 @@ int probe_file_content(struct probe_fd *f, const struct attrset *want,
 	f->fd = -1;
 	return 0;
 }
-
-int probe_is_script(int fd)
-{
-	char b[2];
-	ssize_t n;
-
-	do
-		n = pread(fd, b, 2, 0);
-	while (n < 0 && errno == EINTR);
-	return n == 2 && b[0] == '#' && b[1] == '!';
-}

@@ -1,3 +1,10 @@
+/*
+ * file.c - the file source: one walk over the union of all file entities'
+ * bases (walk.c), each entry matched against the entities whose base
+ * contains it (select.h), probed once for the union of the selecting
+ * entities' attributes (probe_file.c), hashed on the pool's threads
+ * (pool.c) while the walk goes on, and yielded in key order.
+ */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -7,13 +14,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "imscan/baseline.h"
 #include "imscan/error.h"
+#include "imscan/file.h"
 #include "imscan/linkcache.h"
 #include "imscan/pool.h"
 #include "imscan/probe_file.h"
-#include "imscan/scan.h"
-#include "imscan/tee.h"
+#include "imscan/select.h"
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
@@ -28,17 +34,15 @@
  */
 #define SCAN_SHALLOW 64
 
-/* Keys must fit in a baseline record (BASELINE_MAX_FIELD). */
-#define SCAN_MAX_KEY BASELINE_MAX_FIELD
-
 /* Entities still interested in the entries below one directory level. */
 struct active {
 	uint32_t *v;
 	size_t n, cap;
 };
 
-struct scan {
+struct fsrc {
 	const struct ruleset *rules;
+	size_t max_key;		/* source_opts.max_key */
 	struct walk *walk;
 	struct probe *probe;
 	struct pool *pool;
@@ -46,10 +50,11 @@ struct scan {
 	struct active *levels;	/* levels[l]: entities active below the dir at walk level l */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
-	struct tee *reuse;		/* --quick */
+	source_lookup_fn lookup;	/* --quick */
+	void *lookup_ctx;
 	int have_head;
 	int walk_done;
-	struct scan_stats stats;
+	struct source_stats stats;
 };
 
 static void active_push(struct active *a, uint32_t e)
@@ -61,7 +66,7 @@ static void active_push(struct active *a, uint32_t e)
 	a->v[a->n++] = e;
 }
 
-static struct active *level(struct scan *s, size_t d)
+static struct active *level(struct fsrc *s, size_t d)
 {
 	if (d >= s->nlevels) {
 		size_t n = s->nlevels ? s->nlevels : 16;
@@ -75,52 +80,14 @@ static struct active *level(struct scan *s, size_t d)
 	return &s->levels[d];
 }
 
-/* path relative to base, or NULL if path is not base or below it */
-static const char *relative(const char *base, const char *path, size_t len, size_t *rlen)
-{
-	size_t blen = strlen(base);
-
-	if (blen == 1) {	/* "/" */
-		*rlen = len - 1;
-		return path + 1;
-	}
-	if (len < blen || memcmp(path, base, blen) || (len > blen && path[blen] != '/'))
-		return NULL;
-	if (len == blen) {
-		*rlen = 0;
-		return path + len;
-	}
-	*rlen = len - blen - 1;
-	return path + blen + 1;
-}
-
-/* Executables and scripts, for entities with executables_only. */
-static int is_executable(const struct walk_entry *e)
-{
-	struct stat st;
-	int fd, r;
-
-	if ((e->stx.stx_mode & S_IFMT) != S_IFREG)
-		return 0;
-	if (e->stx.stx_mode & 0111)
-		return 1;
-	fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	/* swapped for a FIFO or device since the walk looked: do not read */
-	r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && probe_is_script(fd);
-	close(fd);
-	return r;
-}
-
-static void consider(struct scan *s, const struct entity *en, const struct walk_entry *e,
+static void consider(struct fsrc *s, const struct entity *en, const struct walk_entry *e,
 		     int is_dir, struct active *below, struct record *rec, struct attrset *want)
 {
 	size_t rlen;
-	const char *rel = relative(en->base, e->path, e->pathlen, &rlen);
+	const char *rel = select_relative(en->base, s->baselen[en->index], e->path, e->pathlen,
+					  &rlen);
 	int m;
 
-	(void)s;
 	if (!rel)
 		return;
 	m = entity_match(en, rel, rlen, is_dir);
@@ -128,7 +95,7 @@ static void consider(struct scan *s, const struct entity *en, const struct walk_
 		active_push(below, en->index);
 	if (!(m & RULES_SELECT))
 		return;
-	if (en->executables_only && !is_executable(e))
+	if (en->executables_only && !select_is_executable(e->dirfd, e->name, &e->stx))
 		return;
 	record_add_entity(rec, en->index);
 	attrset_or(want, &en->attrs);
@@ -138,7 +105,7 @@ static void consider(struct scan *s, const struct entity *en, const struct walk_
  * Matches one walk entry against the entities active at its parent and
  * those based at it; fills the slot's entity list and wanted attributes.
  */
-static void select_entry(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
+static void select_entry(struct fsrc *s, const struct walk_entry *e, struct pool_slot *slot)
 {
 	const struct ruleset *rs = s->rules;
 	int is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
@@ -170,11 +137,6 @@ static const enum attr_id reusable[] = {
 };
 #define NREUSABLE (sizeof(reusable) / sizeof(reusable[0]))
 
-static int64_t stx_ns(const struct statx_timestamp *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
-
 static int same(const struct record *b, enum attr_id a, int64_t v)
 {
 	return record_has(b, a) && record_int(b, a) == v;
@@ -182,16 +144,16 @@ static int same(const struct record *b, enum attr_id a, int64_t v)
 
 /*
  * The baseline record --quick may take e's unread attributes from, in
- * *out (NULL if none): 0, or -1. A record the tee does not hold for now
- * (TEE_LATER) is none: e is then simply read in full.
+ * *out (NULL if none): 0, or -1. A record the lookup cannot give for now
+ * (SOURCE_LOOKUP_LATER) is none: e is then simply read in full.
  */
-static int reusable_record(struct scan *s, const struct walk_entry *e,
+static int reusable_record(struct fsrc *s, const struct walk_entry *e,
 			   const struct record **out)
 {
 	const struct statx *x = &e->stx;
 	const struct record *b;
 	int ft = ftype_from_mode(x->stx_mode);
-	int rc = tee_find(s->reuse, KIND_FILE, e->path, e->pathlen, &b);
+	int rc = s->lookup(s->lookup_ctx, KIND_FILE, e->path, e->pathlen, &b);
 
 	*out = NULL;
 	if (rc != 1)
@@ -199,11 +161,11 @@ static int reusable_record(struct scan *s, const struct walk_entry *e,
 	if (record_has(b, ATTR_ERROR) || e->err)
 		return 0;
 	if (!same(b, ATTR_TYPE, ft) || !same(b, ATTR_INODE, (int64_t)x->stx_ino) ||
-	    !same(b, ATTR_CTIME, stx_ns(&x->stx_ctime)) ||
+	    !same(b, ATTR_CTIME, statx_ns(&x->stx_ctime)) ||
 	    !same(b, ATTR_DEVICE, (int64_t)makedev(x->stx_dev_major, x->stx_dev_minor)))
 		return 0;
 	if (ft == FT_REGULAR && (!same(b, ATTR_SIZE, (int64_t)x->stx_size) ||
-				 !same(b, ATTR_MTIME, stx_ns(&x->stx_mtime))))
+				 !same(b, ATTR_MTIME, statx_ns(&x->stx_mtime))))
 		return 0;
 	*out = b;
 	return 0;
@@ -226,7 +188,7 @@ static void copy_attr(struct record *dst, const struct record *src, enum attr_id
 
 /* The hashes of slot's file from a link hashed before it, if the cache
  * has them: then there is nothing to read. */
-static bool take_from_link(struct scan *s, struct pool_slot *slot)
+static bool take_from_link(struct fsrc *s, struct pool_slot *slot)
 {
 	if (!linkcache_fill(s->links, &slot->file.stx, &slot->want, &slot->rec))
 		return false;
@@ -241,7 +203,7 @@ static bool take_from_link(struct scan *s, struct pool_slot *slot)
  * from the one still in flight once that is done (the slot is deferred to
  * the head, which comes after), or hashed here as the first.
  */
-static void hard_link(struct scan *s, struct pool_slot *slot)
+static void hard_link(struct fsrc *s, struct pool_slot *slot)
 {
 	switch (linkcache_state(s->links, &slot->file.stx)) {
 	case LINKCACHE_PENDING:
@@ -260,7 +222,7 @@ static void hard_link(struct scan *s, struct pool_slot *slot)
 }
 
 /* A slot at the head: what its hard links need from it, or need of it. */
-static void finish_link(struct scan *s, struct pool_slot *head)
+static void finish_link(struct fsrc *s, struct pool_slot *head)
 {
 	if (head->link_first) {
 		linkcache_put(s->links, &head->file.stx, &head->rec);
@@ -272,12 +234,12 @@ static void finish_link(struct scan *s, struct pool_slot *head)
 }
 
 /* Probes e into slot, or with --quick only what the baseline cannot vouch for. */
-static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
+static int probe(struct fsrc *s, const struct walk_entry *e, struct pool_slot *slot)
 {
 	const struct record *b = NULL;
 	struct attrset want = slot->want;
 
-	if (s->reuse && reusable_record(s, e, &b) < 0)
+	if (s->lookup && reusable_record(s, e, &b) < 0)
 		return -1;
 	if (b)
 		for (size_t i = 0; i < NREUSABLE; i++)
@@ -296,7 +258,7 @@ static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *s
 }
 
 /* Walks until one entry is selected into a slot; 1, 0 at the end, -1. */
-static int fill_one(struct scan *s, struct pool_slot *slot)
+static int fill_one(struct fsrc *s, struct pool_slot *slot)
 {
 	const struct walk_entry *e;
 	const char *why;
@@ -312,7 +274,7 @@ static int fill_one(struct scan *s, struct pool_slot *slot)
 		is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
 		wanted_below = is_dir && level(s, e->level)->n;
 		why = e->err ? strerror(e->err) : NULL;
-		if (wanted_below && e->pathlen > SCAN_MAX_KEY - NAME_MAX - 1) {
+		if (wanted_below && e->pathlen + NAME_MAX + 1 > s->max_key) {
 			/* its entries' keys would not fit in a baseline */
 			why = "paths below it are too long; not descended";
 			walk_prune(s->walk);
@@ -367,16 +329,21 @@ static size_t pool_depth(void)
 	return room;
 }
 
-struct scan *scan_open(const struct scan_opts *o)
+static void file_close(void *state);
+
+static int file_open(void **state, const struct source_opts *o)
 {
 	const struct ruleset *rs = o->rules;
-	struct scan *s = xcalloc(1, sizeof(*s));
+	struct fsrc *s = xcalloc(1, sizeof(*s));
 	const char **bases = xcalloc(rs->nents + 1, sizeof(*bases));
 	struct attrset all = ruleset_attrs(rs, KIND_FILE);
 	size_t nb = 0;
 
+	*state = NULL;
 	s->rules = rs;
-	s->reuse = o->reuse;
+	s->max_key = o->max_key ? o->max_key : SIZE_MAX / 2;
+	s->lookup = o->lookup;
+	s->lookup_ctx = o->lookup_ctx;
 	attrset_add(&all, ATTR_DEVICE);
 	s->baselen = xcalloc(rs->nents + 1, sizeof(*s->baselen));
 	for (size_t i = 0; i < rs->nents; i++) {
@@ -392,16 +359,17 @@ struct scan *scan_open(const struct scan_opts *o)
 	free(bases);
 	if (!s->walk)
 		goto fail;
-	s->pool = pool_new(o->jobs ? o->jobs : scan_default_jobs(), pool_depth());
+	s->pool = pool_new(o->jobs ? o->jobs : file_default_jobs(), pool_depth());
 	if (!s->pool)
 		goto fail;
-	return s;
+	*state = s;
+	return 0;
 fail:
-	scan_free(s);
-	return NULL;
+	file_close(s);
+	return -1;
 }
 
-unsigned scan_default_jobs(void)
+unsigned file_default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -409,7 +377,7 @@ unsigned scan_default_jobs(void)
 }
 
 /* Fills free slots until the ring is full or the walk ends. */
-static int fill(struct scan *s)
+static int fill(struct fsrc *s)
 {
 	struct pool_slot *slot;
 	int r;
@@ -428,8 +396,9 @@ static int fill(struct scan *s)
 	return 0;
 }
 
-int scan_next(struct scan *s, const struct record **out)
+static int file_next(void *state, const struct record **out)
 {
+	struct fsrc *s = state;
 	struct pool_slot *head;
 
 	if (s->have_head) {
@@ -450,8 +419,10 @@ int scan_next(struct scan *s, const struct record **out)
 	return 1;
 }
 
-void scan_free(struct scan *s)
+static void file_close(void *state)
 {
+	struct fsrc *s = state;
+
 	if (!s)
 		return;
 	pool_free(s->pool);
@@ -465,18 +436,23 @@ void scan_free(struct scan *s)
 	free(s);
 }
 
-const struct scan_stats *scan_stats(struct scan *s)
+static void file_stats(void *state, struct source_stats *acc)
 {
-	s->stats.bytes_hashed = s->pool ? pool_bytes(s->pool) : 0;
-	return &s->stats;
+	struct fsrc *s = state;
+
+	acc->entries += s->stats.entries;
+	acc->errors += s->stats.errors;
+	acc->reused += s->stats.reused;
+	acc->linked += s->stats.linked;
+	acc->bytes_hashed += s->pool ? pool_bytes(s->pool) : 0;
 }
 
-static int stream_next(void *self, const struct record **out)
-{
-	return scan_next(self, out);
-}
-
-struct recstream scan_stream(struct scan *s)
-{
-	return (struct recstream){ stream_next, s };
-}
+const struct source file_source = {
+	.kind = KIND_FILE,
+	.name = "file",
+	.live_only = false,
+	.open = file_open,
+	.next = file_next,
+	.stats = file_stats,
+	.close = file_close,
+};
