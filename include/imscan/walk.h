@@ -15,10 +15,12 @@
  * Entries that vanish mid-walk are skipped quietly; a directory found
  * replaced (by another directory, a symlink, ...) when it is opened or
  * re-opened gets a warning() and is not descended further.
- * Pseudo file systems (proc, sysfs, devpts, cgroup, ...; devtmpfs looks like
- * tmpfs and is caught by the /dev rule) met while walking are yielded but
- * not descended, nor are /proc, /sys, /dev and /run of the root, nor
- * automount points; a base itself is always descended. A directory that
+ * Pseudo file systems (proc, sysfs, devpts, cgroup, ...: walk_fs.c) met
+ * while walking are yielded but not descended, by their file-system type,
+ * whatever their name; nor are /dev and /run of the root when they are
+ * mount points (devtmpfs looks like tmpfs), nor automount points. An
+ * ordinary directory, /proc, /dev or /run of an image included, is
+ * descended; a base itself always is. A directory that
  * is the same (dev, inode) as one above it in the walk (a directory bind
  * mounted below itself, a file system loop in a hostile image) is yielded
  * with a warning() and not descended, so the walk always ends.
@@ -27,7 +29,7 @@
  * reaches the inner one through real directories, it is yielded once, as
  * part of that walk, with is_base set (and walk_prune() on it is obeyed).
  * When the outer walk does not get there (the caller pruned a directory
- * above it, a pseudo file system or /proc stopped the descent, or a
+ * above it, a pseudo file system or a /dev or /run mount stopped the descent, or a
  * component on the way is a symlink), the inner base is walked on its own,
  * resolved inside root like any base, where its key belongs in the stream;
  * the directories between are not yielded. Bases are compared lexically

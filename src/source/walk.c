@@ -16,7 +16,7 @@
  * Bases are walked in key order. A base inside another is not walked
  * again when the outer walk reaches it through real directories. When the
  * outer walk does not get there (the caller pruned a directory above it,
- * a pseudo file system or /proc stopped the descent, or a component on
+ * a pseudo file system or a /dev or /run mount stopped the descent, or a component on
  * the way is a symlink), the nested base is walked on its own, resolved
  * inside root like any base, at the point of the outer stream where its
  * key belongs: its own frames are pushed on top of the suspended outer
@@ -88,7 +88,13 @@ struct walk {
 	char *dbuf;
 };
 
-static const char *const no_descend_paths[] = { "/proc", "/sys", "/dev", "/run" };
+/*
+ * Mounted here, these hold the running system's state, not files: devtmpfs
+ * (which reports itself as tmpfs, so its type cannot tell) and the tmpfs
+ * of sockets, pids and locks. Ordinary directories of an image by these
+ * names are walked like any other.
+ */
+static const char *const state_mounts[] = { "/dev", "/run" };
 
 static int base_cmp(const void *a, const void *b)
 {
@@ -365,10 +371,10 @@ fail:
 	return -1;
 }
 
-static bool is_no_descend_path(const struct strbuf *path)
+static bool is_state_mount(const struct strbuf *path)
 {
-	for (size_t i = 0; i < sizeof(no_descend_paths) / sizeof(no_descend_paths[0]); i++)
-		if (!strcmp(path->buf, no_descend_paths[i]))
+	for (size_t i = 0; i < sizeof(state_mounts) / sizeof(state_mounts[0]); i++)
+		if (!strcmp(path->buf, state_mounts[i]))
 			return true;
 	return false;
 }
@@ -459,9 +465,8 @@ static int prepare_child(struct walk *w, int dirfd, const char *openname,
 	w->child = true;
 	w->child_descend = false;
 	if (!base && !e->is_base) {
-		if (is_no_descend_path(&w->path))
-			return 1;
-		if (st.st_dev != parent_dev && walk_is_pseudo_fs(fd))
+		if (st.st_dev != parent_dev &&
+		    (is_state_mount(&w->path) || walk_is_pseudo_fs(fd)))
 			return 1;
 		if (is_ancestor(w, st.st_dev, st.st_ino))
 			return 1;
