@@ -10,8 +10,10 @@
  * O_NOFOLLOW, so a symlink is never followed, not even one planted between
  * readdir and open. Intermediate components of a base are resolved inside
  * root (walk_open_in_root): "--root /img" never escapes /img.
- * At most WALK_MAX_FDS directory descriptors stay open, whatever the depth;
+ * At most walk_fds() directory descriptors stay open, whatever the depth;
  * a directory re-opened later is checked to be the same (dev, inode).
+ * Running out of descriptors or memory anyway (EMFILE, ENFILE, ENOMEM)
+ * ends the walk with an error: a subtree is never skipped for it.
  * Entries that vanish mid-walk are skipped quietly; a directory found
  * replaced (by another directory, a symlink, ...) when it is opened or
  * re-opened gets a warning() and is not descended further.
@@ -79,6 +81,18 @@ struct walk_entry {
 
 struct walk;
 
+struct strbuf;
+/*
+ * Lexical clean-up of a base into out: repeated slashes, "." and a
+ * trailing slash go, ".." drops the previous component (it cannot climb
+ * above "/"). -1 with a message if in is not absolute.
+ */
+int walk_normalize_base(const char *in, struct strbuf *out);
+
+/* The most descriptors a walk keeps open: WALK_MAX_FDS, or fewer when
+ * RLIMIT_NOFILE is low (a quarter of it, at least 6). */
+size_t walk_fds(void);
+
 /*
  * Opens path with flags (O_CLOEXEC is added), resolving it inside the
  * directory rootfd as if that were "/": leading '/' and ".." stop at it,
@@ -102,7 +116,7 @@ void walk_free(struct walk *w);
 
 /*
  * Returns 1 with *out (borrowed, valid until the next call), 0 at the end,
- * -1 on a fatal error (message left; there is none at present). A base
+ * -1 on a fatal error (message left): out of descriptors or memory. A base
  * that does not exist is skipped (no entry); one that
  * cannot be examined is yielded with err set.
  * A directory is opened (and listed) when it is yielded, so err already

@@ -307,26 +307,32 @@ static int fill_one(struct fsrc *s, struct pool_slot *slot)
 
 /*
  * Slots in flight each hold an open file: raise the soft limit on
- * descriptors to the hard one, and never plan for more than it allows
- * beside the walker's, so that EMFILE cannot turn files into
- * "unreadable" ones.
+ * descriptors to the hard one, before the walk takes its share of it
+ * (walk_fds()).
  */
-static size_t pool_depth(void)
+static void raise_nofile(void)
 {
 	struct rlimit rl;
-	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Never plan for more files in flight than the limit allows beside the
+ * walker's descriptors and the baseline's, so that EMFILE cannot stop the
+ * scan. */
+static size_t pool_depth(void)
+{
+	size_t other = walk_fds() + 32;
+	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 16;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SCAN_DEPTH + WALK_MAX_FDS + 64)
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SCAN_DEPTH + other)
 		return SCAN_DEPTH;
-	room = rl.rlim_cur > WALK_MAX_FDS + 32 ? rl.rlim_cur - WALK_MAX_FDS - 32 : 1;
-	return room;
+	return rl.rlim_cur > other + 1 ? rl.rlim_cur - other : 1;
 }
 
 static void file_close(void *state);
@@ -355,6 +361,7 @@ static int file_open(void **state, const struct source_opts *o)
 	}
 	s->probe = probe_new(o->root);
 	s->links = linkcache_new();
+	raise_nofile();
 	s->walk = walk_open(o->root, bases, nb, probe_statx_mask(&all));
 	free(bases);
 	if (!s->walk)

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "imscan/digest.h"
+#include "imscan/error.h"
+#include "imscan/escape.h"
 #include "imscan/fattr.h"
 #include "imscan/idmap.h"
 #include "imscan/probe_file.h"
@@ -211,6 +213,13 @@ static int open_regular(const struct walk_entry *e)
 	return fd;
 }
 
+static int resource_error(struct probe *p, const struct walk_entry *e, int err)
+{
+	strbuf_reset(&p->path);
+	text_add_escaped(&p->path, e->path, e->pathlen);
+	return error("cannot open '%s': %s", p->path.buf, strerror(err));
+}
+
 int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 		    const struct attrset *want, struct record *rec, struct probe_fd *out)
 {
@@ -240,6 +249,9 @@ int probe_file_meta(struct probe *p, const struct walk_entry *e, int dirfd_self,
 				return 0;
 			}
 			ft = ftype_from_mode(stx.stx_mode);
+		} else if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+			/* Not the file's trouble: no record may say it is. */
+			return resource_error(p, e, errno);
 		} else if (fd < 0) {
 			probe_set_error(rec, errno);
 		} else if (statx(fd, "", AT_EMPTY_PATH, mask, &stx) < 0) {

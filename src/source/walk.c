@@ -41,8 +41,6 @@
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
-/* One for root, one for the parent of the base being started. */
-#define FD_BUDGET (WALK_MAX_FDS - 2)
 #define DBUF_SIZE (64 * 1024)
 #define STATX_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT)
 #define OPEN_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
@@ -78,6 +76,8 @@ struct walk {
 	struct frame *frames;
 	size_t nframes, fcap;	/* frames[0..nframes) are on the stack */
 	int nopen;		/* frame descriptors open, the child's included */
+	int budget;		/* most frame descriptors open at once */
+	int failed;		/* a resource error (errno) ended the walk */
 	bool child;		/* frames[nframes] is the directory just yielded */
 	bool child_descend;	/* ... and it is to be descended */
 	bool pruned;
@@ -101,45 +101,6 @@ static int base_cmp(const void *a, const void *b)
 	const struct base *x = a, *y = b;
 
 	return key_cmp(x->path, x->len, y->path, y->len);
-}
-
-/*
- * Lexical clean-up of a base: repeated slashes, "." and a trailing slash
- * go, ".." drops the previous component (it cannot climb above "/", as
- * inside root it cannot either). Keys are lexical; the file system is
- * consulted only when the base is opened.
- */
-static int normalize_base(const char *in, struct strbuf *out)
-{
-	const char *p = in;
-
-	if (*in != '/')
-		return error("base '%s': not an absolute path", in);
-	strbuf_reset(out);
-	while (*p) {
-		const char *s;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		s = p;
-		while (*p && *p != '/')
-			p++;
-		n = (size_t)(p - s);
-		if (n == 0 || (n == 1 && s[0] == '.'))
-			continue;
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			char *slash = memrchr(out->buf, '/', out->len);
-
-			strbuf_setlen(out, slash ? (size_t)(slash - out->buf) : 0);
-			continue;
-		}
-		strbuf_addc(out, '/');
-		strbuf_add(out, s, n);
-	}
-	if (!out->len)
-		strbuf_addc(out, '/');
-	return 0;
 }
 
 static int name_cmp(const void *a, const void *b, void *arg)
@@ -205,7 +166,7 @@ static void pop_to(struct walk *w, size_t n)
  */
 static void make_room(struct walk *w, size_t keep)
 {
-	while (w->nopen >= FD_BUDGET) {
+	while (w->nopen >= w->budget) {
 		size_t victim = SIZE_MAX, best = SIZE_MAX, prev = SIZE_MAX, cur = SIZE_MAX;
 
 		/* cur: an open frame, prev: the open one below it (or none). */
@@ -276,6 +237,23 @@ static int read_dir(struct walk *w, struct frame *f)
 	if (f->n > 1)
 		qsort_r(f->ents, f->n, sizeof(*f->ents), name_cmp, f->names);
 	return 0;
+}
+
+/*
+ * Records err for the entry being prepared. Running out of descriptors or
+ * memory is no property of the tree: a subtree skipped for it would be
+ * missing from the baseline without a trace, so it ends the walk
+ * (walk_next() returns -1) instead.
+ */
+static void set_err(struct walk *w, size_t pathlen, int err)
+{
+	w->ent.err = err;
+	if (w->failed || (err != EMFILE && err != ENFILE && err != ENOMEM))
+		return;
+	w->failed = err;
+	strbuf_reset(&w->tmp);
+	text_add_escaped(&w->tmp, w->path.buf, pathlen ? pathlen : 1);
+	error("cannot walk '%s': %s", w->tmp.buf, strerror(err));
 }
 
 /* Message paths may hold any byte; never put control characters on a tty. */
@@ -364,8 +342,9 @@ static int ensure_open(struct walk *w)
 	return 0;
 
 fail:
+	set_err(w, w->frames[m].pathlen, err);
 	/* Gone is gone, like any vanished entry; replaced is worth a word. */
-	if (err != ENOENT)
+	if (err != ENOENT && !w->failed)
 		warn_changed(w, w->frames[m].pathlen, "the rest of it is skipped");
 	pop_to(w, m);
 	return -1;
@@ -441,11 +420,11 @@ static int prepare_child(struct walk *w, int dirfd, const char *openname,
 		if (errno == ENOTDIR || errno == ELOOP)
 			warn_changed(w, w->path.len, "it is not descended");
 		else
-			e->err = errno;
+			set_err(w, w->path.len, errno);
 		return 1;
 	}
 	if (fstat(fd, &st) < 0) {
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		close(fd);
 		return 1;
 	}
@@ -472,7 +451,7 @@ static int prepare_child(struct walk *w, int dirfd, const char *openname,
 			return 1;
 	}
 	if (read_dir(w, c) < 0) {
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		return 1;
 	}
 	w->child_descend = true;
@@ -506,7 +485,7 @@ static int start_base(struct walk *w, const struct base *b)
 	if (b->len == 1) {
 		entry_init(w, "/", 1, w->rootfd, 0, true);
 		if (statx(w->rootfd, "", AT_EMPTY_PATH | STATX_FLAGS, w->mask, &e->stx) < 0) {
-			e->err = errno;
+			set_err(w, w->path.len, errno);
 			memset(&e->stx, 0, sizeof(e->stx));
 			return 1;
 		}
@@ -519,14 +498,14 @@ static int start_base(struct walk *w, const struct base *b)
 	if (w->parentfd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		return 1;
 	}
 	e->dirfd = w->parentfd;
 	if (statx(w->parentfd, name, STATX_FLAGS, w->mask, &e->stx) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		memset(&e->stx, 0, sizeof(e->stx));
 		return 1;
 	}
@@ -544,7 +523,7 @@ static int visit(struct walk *w, struct frame *top, const char *name, size_t len
 	if (statx(top->fd, name, STATX_FLAGS, w->mask, &e->stx) < 0) {
 		if (errno == ENOENT)
 			return 0;	/* vanished since the listing */
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		memset(&e->stx, 0, sizeof(e->stx));
 		return 1;
 	}
@@ -601,15 +580,18 @@ int walk_next(struct walk *w, const struct walk_entry **out)
 				/* A nested base the walk did not reach: its turn. */
 				r = start_base(w, &w->bases[w->bi++]);
 			} else {
-				if (ensure_open(w) < 0)
+				if (ensure_open(w) < 0) {
+					if (w->failed)
+						return -1;
 					continue;
+				}
 				top->pos++;
 				if (c == 0)
 					w->bi++;
 				r = visit(w, top, name, len, c == 0);
 			}
 		}
-		if (r < 0)
+		if (r < 0 || w->failed)
 			return -1;
 		if (r > 0) {
 			*out = &w->ent;
@@ -641,6 +623,7 @@ struct walk *walk_open(const char *root, const char *const *bases, size_t nbases
 	strbuf_init(&sb);
 	w->parentfd = -1;
 	w->mask = statx_mask | STATX_TYPE | STATX_MODE | STATX_INO;
+	w->budget = (int)walk_fds() - 2;
 	if (!root || !*root)
 		root = "/";
 	w->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -650,7 +633,7 @@ struct walk *walk_open(const char *root, const char *const *bases, size_t nbases
 	}
 	w->bases = xcalloc(nbases ? nbases : 1, sizeof(*w->bases));
 	for (size_t i = 0; i < nbases; i++) {
-		if (normalize_base(bases[i], &sb) < 0)
+		if (walk_normalize_base(bases[i], &sb) < 0)
 			goto fail;
 		w->bases[i].path = xmemdup(sb.buf, sb.len + 1);
 		w->bases[i].len = sb.len;

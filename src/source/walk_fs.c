@@ -1,6 +1,6 @@
 /*
- * walk_fs.c - where the walk stands: paths resolved inside root, and the
- * file systems it does not descend.
+ * walk_fs.c - where the walk stands: bases and paths resolved inside root,
+ * the file systems it does not descend, the descriptors it may hold.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,10 +8,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "imscan/error.h"
 #include "imscan/strbuf.h"
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
@@ -124,6 +126,7 @@ int walk_open_in_root(int rootfd, const char *path, int flags)
 	strbuf_init(&link);
 	strbuf_adds(&todo, path);
 	cur = open_resolved(rootfd, &done);
+	err = cur < 0 ? errno : 0;	/* EMFILE is no ENOENT */
 	while (cur >= 0) {
 		const char *p = todo.buf, *end, *rest;
 		size_t n;
@@ -227,4 +230,61 @@ int walk_open_in_root(int rootfd, const char *path, int flags)
 	strbuf_release(&link);
 	errno = err;
 	return fd;
+}
+
+/*
+ * Lexical clean-up of a base: repeated slashes, "." and a trailing slash
+ * go, ".." drops the previous component (it cannot climb above "/", as
+ * inside root it cannot either). Keys are lexical; the file system is
+ * consulted only when the base is opened.
+ */
+int walk_normalize_base(const char *in, struct strbuf *out)
+{
+	const char *p = in;
+
+	if (*in != '/')
+		return error("base '%s': not an absolute path", in);
+	strbuf_reset(out);
+	while (*p) {
+		const char *s;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - s);
+		if (n == 0 || (n == 1 && s[0] == '.'))
+			continue;
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = memrchr(out->buf, '/', out->len);
+
+			strbuf_setlen(out, slash ? (size_t)(slash - out->buf) : 0);
+			continue;
+		}
+		strbuf_addc(out, '/');
+		strbuf_add(out, s, n);
+	}
+	if (!out->len)
+		strbuf_addc(out, '/');
+	return 0;
+}
+
+/* The fewest directory descriptors a walk can go on with. */
+#define MIN_FDS 6
+
+/*
+ * A quarter of the descriptors the process may open, within
+ * [MIN_FDS, WALK_MAX_FDS]: the rest is for the files being hashed and the
+ * baseline. Below that, climbing back re-opens directories by name.
+ */
+size_t walk_fds(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 4 >= WALK_MAX_FDS)
+		return WALK_MAX_FDS;
+	return rl.rlim_cur / 4 > MIN_FDS ? (size_t)rl.rlim_cur / 4 : MIN_FDS;
 }
