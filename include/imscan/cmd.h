@@ -53,6 +53,15 @@ char *cmd_rules_library(void);
  */
 char *cmd_resolve_root(const char *root);
 
+/*
+ * imscan's own files beside the baseline file, which no scan may report:
+ * file, file.lock and its temporary files file.XXXXXX (src/store/baseline.c),
+ * made absolute, for source_opts.skip. Frees with cmd_own_files_release().
+ */
+#define CMD_OWN_FILES 3
+void cmd_own_files(const char *file, char *out[CMD_OWN_FILES]);
+void cmd_own_files_release(char *out[CMD_OWN_FILES]);
+
 /* Option values. Each returns 0, or -1 with a message naming the option. */
 int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out);
 int cmd_parse_format(const char *s, enum sink_format *out);

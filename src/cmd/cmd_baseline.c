@@ -109,6 +109,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	struct baseline_writer *w = NULL;
 	struct source_run *sc = NULL;
 	struct source_stats st;
+	char *own[CMD_OWN_FILES] = { 0 };
 	int64_t t0 = cmd_clock();
 	long long n = -1;
 	int status = EXIT_TROUBLE;
@@ -130,6 +131,9 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	so.rules = &rs;
 	so.jobs = o->jobs;
 	so.max_key = BASELINE_MAX_FIELD;
+	cmd_own_files(file, own);
+	so.skip = (const char *const *)own;
+	so.nskip = CMD_OWN_FILES;
 	if (baseline_writer_open(&w, file, &h) < 0)
 		goto cleanup;
 	cmd_sandbox(!o->no_sandbox, file);
@@ -155,6 +159,7 @@ cleanup_quiet:
 	if (w)
 		baseline_writer_abort(w);
 	sources_close(sc);
+	cmd_own_files_release(own);
 	free(h.rules_json);
 	ruleset_release(&rs);
 	return status;

@@ -158,6 +158,7 @@ static int run(const struct check_opts *o, const char *file)
 	struct ruleset rs;
 	struct source_opts so = { 0 };
 	struct source_run *sc = NULL;
+	char *own[CMD_OWN_FILES] = { 0 };
 	struct check_ctx ctx = { 0 };
 	struct diff_opts d = { 0 };
 	struct sink_summary sum = { 0 };
@@ -181,6 +182,9 @@ static int run(const struct check_opts *o, const char *file)
 	so.rules = &rs;
 	so.jobs = o->jobs;
 	so.max_key = BASELINE_MAX_FIELD;
+	cmd_own_files(file, own);
+	so.skip = (const char *const *)own;
+	so.nskip = CMD_OWN_FILES;
 	/* The baseline is decoded on a thread of its own, once for the diff
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
@@ -229,6 +233,7 @@ cleanup:
 		baseline_writer_abort(ctx.update);
 	sink_free(ctx.sink);
 	sources_close(sc);
+	cmd_own_files_release(own);
 	tee_free(tee);
 	baseline_reader_close(br);
 	baseline_header_release(&h);

@@ -34,6 +34,14 @@
  */
 #define SCAN_SHALLOW 64
 
+/* A host path no record may be made of (source_opts.skip), as a key. */
+struct skip {
+	char *dir;		/* key of its directory ("" for "/") */
+	size_t dirlen;
+	char *name;		/* its name; "XXXXXX" at the end matches any 6 characters */
+	size_t namelen;
+};
+
 /* Entities still interested in the entries below one directory level. */
 struct active {
 	uint32_t *v;
@@ -50,6 +58,8 @@ struct fsrc {
 	struct active *levels;	/* levels[l]: entities active below the dir at walk level l */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
+	struct skip *skip;
+	size_t nskip;
 	source_lookup_fn lookup;	/* --quick */
 	void *lookup_ctx;
 	int have_head;
@@ -257,6 +267,57 @@ static int probe(struct fsrc *s, const struct walk_entry *e, struct pool_slot *s
 	return 0;
 }
 
+static bool skip_name(const struct skip *k, const char *name)
+{
+	size_t fixed = k->namelen;
+
+	if (fixed >= 6 && !memcmp(k->name + fixed - 6, "XXXXXX", 6))
+		fixed -= 6;
+	return !memcmp(name, k->name, fixed);
+}
+
+/* One of the paths no record may be made of: imscan's own files. */
+static bool skipped(const struct fsrc *s, const struct walk_entry *e)
+{
+	for (size_t i = 0; i < s->nskip; i++) {
+		const struct skip *k = &s->skip[i];
+
+		if (e->namelen == k->namelen && e->pathlen == k->dirlen + 1 + k->namelen &&
+		    !memcmp(e->path, k->dir, k->dirlen) && skip_name(k, e->name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The host path p as a key inside root, in s->skip: its directory
+ * resolved (symlinks, "..") and found below root; a path outside root is
+ * left out.
+ */
+static void add_skip(struct fsrc *s, const char *root, const char *p)
+{
+	const char *slash = strrchr(p, '/');
+	char *dir = slash ? xstrndup(p, (size_t)(slash - p)) : NULL;
+	char *real = dir ? realpath(*dir ? dir : "/", NULL) : NULL;
+	size_t rlen = strlen(root), len;
+
+	if (rlen == 1)
+		rlen = 0;	/* "/" */
+	if (real && !strncmp(real, root, rlen) && (real[rlen] == '/' || !real[rlen])) {
+		struct skip *k;
+
+		s->skip = xreallocarray(s->skip, s->nskip + 1, sizeof(*s->skip));
+		k = &s->skip[s->nskip++];
+		len = strlen(real + rlen);
+		k->dir = xstrdup(len == 1 ? "" : real + rlen);
+		k->dirlen = strlen(k->dir);
+		k->name = xstrdup(slash + 1);
+		k->namelen = strlen(k->name);
+	}
+	free(real);
+	free(dir);
+}
+
 /* Walks until one entry is selected into a slot; 1, 0 at the end, -1. */
 static int fill_one(struct fsrc *s, struct pool_slot *slot)
 {
@@ -270,8 +331,13 @@ static int fill_one(struct fsrc *s, struct pool_slot *slot)
 		r = walk_next(s->walk, &e);
 		if (r <= 0)
 			return r;
-		select_entry(s, e, slot);
 		is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
+		if (s->nskip && skipped(s, e)) {
+			if (is_dir)
+				walk_prune(s->walk);
+			continue;
+		}
+		select_entry(s, e, slot);
 		wanted_below = is_dir && level(s, e->level)->n;
 		why = e->err ? strerror(e->err) : NULL;
 		if (wanted_below && e->pathlen + NAME_MAX + 1 > s->max_key) {
@@ -350,6 +416,8 @@ static int file_open(void **state, const struct source_opts *o)
 	s->max_key = o->max_key ? o->max_key : SIZE_MAX / 2;
 	s->lookup = o->lookup;
 	s->lookup_ctx = o->lookup_ctx;
+	for (size_t i = 0; i < o->nskip; i++)
+		add_skip(s, o->root && *o->root ? o->root : "/", o->skip[i]);
 	attrset_add(&all, ATTR_DEVICE);
 	s->baselen = xcalloc(rs->nents + 1, sizeof(*s->baselen));
 	for (size_t i = 0; i < rs->nents; i++) {
@@ -440,6 +508,11 @@ static void file_close(void *state)
 		free(s->levels[i].v);
 	free(s->levels);
 	free(s->baselen);
+	for (size_t i = 0; i < s->nskip; i++) {
+		free(s->skip[i].dir);
+		free(s->skip[i].name);
+	}
+	free(s->skip);
 	free(s);
 }
 
