@@ -5,8 +5,10 @@
  * An entity selects the key P (an absolute path inside root) when P is
  * its base or below it, every directory between the base and P is one the
  * entity descends (entity_match() in rules.c: include and exclude
- * patterns), P itself matches, and, for an executables_only entity, P is
- * a regular file with an execute bit or a "#!" script.
+ * patterns), P itself matches (select_match), and, for an
+ * executables_only entity, P is a regular file with an execute bit or a
+ * "#!" script. The base itself matches when the entity has no include
+ * patterns, or has the include pattern "." (imscan-rules(5)).
  */
 #ifndef IMSCAN_SELECT_H
 #define IMSCAN_SELECT_H
@@ -25,6 +27,10 @@
  */
 const char *select_relative(const char *base, size_t baselen, const char *path, size_t len,
 			    size_t *rlen);
+
+/* entity_match() (rules.h) but for the base itself (len 0), which is
+ * descended always and selected as above: RULES_SELECT, RULES_DESCEND. */
+int select_match(const struct entity *e, const char *rel, size_t len, bool is_dir);
 
 /* True if the first two bytes of the regular file fd are "#!". */
 bool select_is_script(int fd);

@@ -52,6 +52,10 @@ struct source_opts {
 	 * source opens; one that does not exist then is left out. */
 	const char *const *skip;
 	size_t nskip;
+	/* baseline: warn() about each entity that finds nothing to read
+	 * (a file base that does not exist under root), as a mistyped one
+	 * would otherwise monitor nothing without a word. */
+	bool warn_missing;
 };
 
 struct source_stats {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imscan/pattern.h"
 #include "imscan/select.h"
 
 const char *select_relative(const char *base, size_t baselen, const char *path, size_t len,
@@ -55,6 +56,25 @@ bool select_is_executable(int dirfd, const char *name, const struct statx *stx)
 	return r;
 }
 
+/* The base itself: selected by an entity without include patterns, or
+ * whose include patterns have "." (no entry below it is named "."). */
+static bool selects_base(const struct entity *e)
+{
+	if (!e->ninclude)
+		return true;
+	for (size_t i = 0; i < e->ninclude; i++)
+		if (!strcmp(pattern_text(e->include[i]), "."))
+			return true;
+	return false;
+}
+
+int select_match(const struct entity *e, const char *rel, size_t len, bool is_dir)
+{
+	if (!len)
+		return (selects_base(e) ? RULES_SELECT : 0) | RULES_DESCEND;
+	return entity_match(e, rel, len, is_dir);
+}
+
 /* Every directory strictly between the base and rel's last component is
  * one e descends. */
 static bool reached(const struct entity *e, const char *rel, size_t rlen)
@@ -80,7 +100,7 @@ size_t select_path(const struct ruleset *rs, const char *path, size_t len, bool 
 			continue;
 		rel = select_relative(e->base, strlen(e->base), path, len, &rlen);
 		if (!rel || !reached(e, rel, rlen) ||
-		    !(entity_match(e, rel, rlen, is_dir) & RULES_SELECT))
+		    !(select_match(e, rel, rlen, is_dir) & RULES_SELECT))
 			continue;
 		if (e->executables_only) {
 			if (exec < 0)

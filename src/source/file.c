@@ -5,6 +5,7 @@
  * entities' attributes (probe_file.c), hashed on the pool's threads
  * (pool.c) while the walk goes on, and yielded in key order.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -15,11 +16,13 @@
 #include <unistd.h>
 
 #include "imscan/error.h"
+#include "imscan/escape.h"
 #include "imscan/file.h"
 #include "imscan/linkcache.h"
 #include "imscan/pool.h"
 #include "imscan/probe_file.h"
 #include "imscan/select.h"
+#include "imscan/strbuf.h"
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
@@ -100,7 +103,7 @@ static void consider(struct fsrc *s, const struct entity *en, const struct walk_
 
 	if (!rel)
 		return;
-	m = entity_match(en, rel, rlen, is_dir);
+	m = select_match(en, rel, rlen, is_dir);
 	if (is_dir && (m & RULES_DESCEND))
 		active_push(below, en->index);
 	if (!(m & RULES_SELECT))
@@ -401,6 +404,39 @@ static size_t pool_depth(void)
 	return rl.rlim_cur > other + 1 ? rl.rlim_cur - other : 1;
 }
 
+/* "rule ID: base /srv/wwww does not exist under ROOT", once per rule and base. */
+static void warn_missing_bases(const struct ruleset *rs, const char *root)
+{
+	const struct entity *last = NULL;
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct strbuf b;
+
+	if (rootfd < 0)
+		return;	/* walk_open says why */
+	strbuf_init(&b);
+	for (size_t i = 0; i < rs->nents; i++) {
+		const struct entity *e = rs->ents[i];
+		int fd;
+
+		if (e->type != KIND_FILE ||
+		    (last && last->rule == e->rule && !strcmp(last->base, e->base)))
+			continue;
+		last = e;
+		fd = walk_open_in_root(rootfd, e->base, O_PATH | O_NOFOLLOW);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (errno != ENOENT && errno != ENOTDIR)
+			continue;
+		strbuf_reset(&b);
+		text_add_escaped(&b, e->base, strlen(e->base));
+		warning("rule %s: base %s does not exist under %s", e->rule->id, b.buf, root);
+	}
+	strbuf_release(&b);
+	close(rootfd);
+}
+
 static void file_close(void *state);
 
 static int file_open(void **state, const struct source_opts *o)
@@ -430,6 +466,8 @@ static int file_open(void **state, const struct source_opts *o)
 	s->probe = probe_new(o->root);
 	s->links = linkcache_new();
 	raise_nofile();
+	if (o->warn_missing)
+		warn_missing_bases(rs, o->root && *o->root ? o->root : "/");
 	s->walk = walk_open(o->root, bases, nb, probe_statx_mask(&all));
 	free(bases);
 	if (!s->walk)

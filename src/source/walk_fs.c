@@ -107,6 +107,80 @@ static int open_resolved(int rootfd, const struct strbuf *done)
 }
 
 /*
+ * "." or "..", consumed from the front of todo up to todo[rest]: ".." drops
+ * the last component of done (never climbing above root) and re-opens
+ * *cur there. False for any other name.
+ */
+static bool dot_component(int rootfd, const char *p, size_t n, size_t rest,
+			  struct strbuf *todo, struct strbuf *done, int *cur)
+{
+	if (n == 2 && p[0] == '.' && p[1] == '.') {
+		char *slash = memrchr(done->buf, '/', done->len);
+
+		strbuf_setlen(done, slash ? (size_t)(slash - done->buf) : 0);
+		close(*cur);
+		*cur = open_resolved(rootfd, done);
+	} else if (n != 1 || p[0] != '.') {
+		return false;
+	}
+	splice_front(todo, rest, "", 0);
+	return true;
+}
+
+/*
+ * Opens the component [p, p + n) of directory cur: O_PATH, to see what it
+ * is (in *st), or, when it is the last and no symlink, with flags, and
+ * then *final is set. -1 with errno.
+ */
+static int open_component(int cur, const char *p, size_t n, bool last, int flags,
+			  struct stat *st, bool *final)
+{
+	char *name = xstrndup(p, n);
+	int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), err = errno;
+
+	*final = false;
+	if (fd >= 0 && fstat(fd, st) < 0) {
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && !S_ISLNK(st->st_mode) && last) {
+		/* O_NOFOLLOW: a symlink swapped in since is refused. */
+		close(fd);
+		fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		*final = true;
+	}
+	free(name);
+	errno = err;
+	return fd;
+}
+
+/*
+ * fd (closed here) is a symlink whose name ends at todo[end]: the rest of
+ * the path now follows its target, from root (*cur re-opened) if it is
+ * absolute. -1 with errno.
+ */
+static int follow_link(int rootfd, int fd, struct strbuf *todo, size_t end,
+		       struct strbuf *done, struct strbuf *link, int *cur)
+{
+	int rc = read_link(fd, link), err = errno;
+
+	close(fd);
+	if (rc < 0) {
+		errno = err;
+		return -1;
+	}
+	splice_front(todo, end, link->buf, link->len);
+	if (link->len && link->buf[0] == '/') {
+		strbuf_reset(done);
+		close(*cur);
+		*cur = open_resolved(rootfd, done);
+	}
+	return 0;
+}
+
+/*
  * RESOLVE_IN_ROOT done one component at a time, so that it works where
  * openat2(2) does not (Linux before 5.6, valgrind) and the same way
  * everywhere: each step is an openat() with O_NOFOLLOW relative to a
@@ -120,6 +194,7 @@ int walk_open_in_root(int rootfd, const char *path, int flags)
 {
 	struct strbuf todo, done, link;
 	int cur, fd = -1, err = 0, links = 0;
+	bool final;
 
 	strbuf_init(&todo);
 	strbuf_init(&done);
@@ -146,41 +221,13 @@ int walk_open_in_root(int rootfd, const char *path, int flags)
 		for (rest = end; *rest == '/'; rest++)
 			;
 		last = !*rest;
-		if (n == 1 && p[0] == '.') {
-			splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash = memrchr(done.buf, '/', done.len);
-
-			strbuf_setlen(&done, slash ? (size_t)(slash - done.buf) : 0);
-			splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
-			close(cur);
-			cur = open_resolved(rootfd, &done);
+		if (dot_component(rootfd, p, n, (size_t)(rest - todo.buf), &todo, &done, &cur)) {
 			err = errno;
 			continue;
 		}
-		{
-			char *name = xstrndup(p, n);
-
-			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			err = errno;
-			if (fd >= 0 && fstat(fd, &st) < 0) {
-				err = errno;
-				close(fd);
-				fd = -1;
-			}
-			if (fd >= 0 && !S_ISLNK(st.st_mode) && last) {
-				/* O_NOFOLLOW: a symlink swapped in since is refused. */
-				close(fd);
-				fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
-				err = errno;
-				free(name);
-				break;
-			}
-			free(name);
-		}
-		if (fd < 0)
+		fd = open_component(cur, p, n, last, flags, &st, &final);
+		err = errno;
+		if (final || fd < 0)
 			break;
 		if (S_ISLNK(st.st_mode)) {
 			if (++links > MAX_SYMLINKS || (last && (flags & O_NOFOLLOW))) {
@@ -189,22 +236,14 @@ int walk_open_in_root(int rootfd, const char *path, int flags)
 				err = ELOOP;
 				break;
 			}
-			if (read_link(fd, &link) < 0) {
+			err = follow_link(rootfd, fd, &todo, (size_t)(end - todo.buf), &done, &link,
+					  &cur) < 0;
+			fd = -1;
+			if (err) {
 				err = errno;
-				close(fd);
-				fd = -1;
 				break;
 			}
-			close(fd);
-			fd = -1;
-			/* The rest of the path now follows the link's target. */
-			splice_front(&todo, (size_t)(end - todo.buf), link.buf, link.len);
-			if (link.len && link.buf[0] == '/') {
-				strbuf_reset(&done);
-				close(cur);
-				cur = open_resolved(rootfd, &done);
-				err = errno;
-			}
+			err = errno;
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {

@@ -42,7 +42,8 @@ START_TEST(test_select_relative)
 END_TEST
 
 /* 0: /etc minus *.swp and skip/; 1: /etc/ssh; 2: *.conf under /var;
- * 3: executables under /usr/bin; 4: a user entity (never a path's). */
+ * 3: executables under /usr/bin; 4: a user entity (never a path's);
+ * 5: /opt itself only (include "."). */
 static const char rules_json[] =
 	"[{\"id\":\"1\",\"name\":\"etc\",\"entities\":[{\"type\":\"file\",\"base\":\"/etc\","
 	"  \"exclude\":[\"*.swp\",\"skip/\"]}]},"
@@ -51,7 +52,9 @@ static const char rules_json[] =
 	"  \"include\":[\"*.conf\"]}]},"
 	" {\"id\":\"4\",\"name\":\"bin\",\"entities\":[{\"type\":\"file\",\"base\":\"/usr/bin\","
 	"  \"executables_only\":true}]},"
-	" {\"id\":\"5\",\"name\":\"users\",\"entities\":[{\"type\":\"user\"}]}]";
+	" {\"id\":\"5\",\"name\":\"users\",\"entities\":[{\"type\":\"user\"}]},"
+	" {\"id\":\"6\",\"name\":\"opt\",\"entities\":[{\"type\":\"file\",\"base\":\"/opt\","
+	"  \"include\":[\".\"]}]}]";
 
 static const struct {
 	const char *path;
@@ -66,7 +69,9 @@ static const struct {
 	{ "/etc/ssh", true, false, "0,1" },
 	{ "/etc/ssh/sshd_config", false, false, "0,1" },
 	{ "/etc/ssh/x.swp", false, false, "1" },
-	{ "/var", true, false, "2" },			/* a base is selected */
+	{ "/var", true, false, "" },	/* a base is selected only with no include or "." */
+	{ "/opt", true, false, "5" },
+	{ "/opt/x", false, false, "" },
 	{ "/var/lib", true, false, "" },		/* only passed through */
 	{ "/var/lib/deep/a.conf", false, false, "2" },
 	{ "/var/lib/deep/b.txt", false, false, "" },
