@@ -169,16 +169,24 @@ static void probe_acl(struct fattr *p, const struct xsrc *s, struct record *rec)
 		record_set_bytes(rec, ATTR_ACL, p->sb.buf, p->sb.len);
 }
 
+/* The value of name into p->val, its length; -1 if it has none (trouble
+ * reading it recorded in rec). */
+static ssize_t own_xattr(struct fattr *p, const struct xsrc *s, const char *name,
+			 struct record *rec)
+{
+	ssize_t n = get_xattr(p, s, name);
+
+	if (n < 0 && !xattr_not_there(errno) && errno != ENOENT)
+		probe_set_error(rec, errno);
+	return n;
+}
 
 static void probe_caps(struct fattr *p, const struct xsrc *s, struct record *rec)
 {
-	ssize_t n = get_xattr(p, s, XA_CAPS);
+	ssize_t n = own_xattr(p, s, XA_CAPS, rec);
 
-	if (n < 0) {
-		if (!xattr_not_there(errno) && errno != ENOENT)
-			probe_set_error(rec, errno);
+	if (n < 0)
 		return;
-	}
 	strbuf_reset(&p->sb);
 	if (xattr_caps_text(&p->sb, (unsigned char *)p->val, (size_t)n) < 0) {
 		if (!record_has(rec, ATTR_ERROR))
@@ -190,13 +198,10 @@ static void probe_caps(struct fattr *p, const struct xsrc *s, struct record *rec
 
 static void probe_selinux(struct fattr *p, const struct xsrc *s, struct record *rec)
 {
-	ssize_t n = get_xattr(p, s, XA_SELINUX);
+	ssize_t n = own_xattr(p, s, XA_SELINUX, rec);
 
-	if (n < 0) {
-		if (!xattr_not_there(errno) && errno != ENOENT)
-			probe_set_error(rec, errno);
+	if (n < 0)
 		return;
-	}
 	/* The kernel stores the label with its NUL; the text is without. */
 	while (n > 0 && p->val[n - 1] == '\0')
 		n--;

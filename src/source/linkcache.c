@@ -12,7 +12,6 @@
 /* Open addressing at most half full. */
 #define NSLOTS (2 * LINKCACHE_MAX)
 
-
 struct link_entry {
 	uint64_t dev, ino;
 	int64_t size, mtime, ctime;

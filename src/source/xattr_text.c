@@ -13,7 +13,6 @@
 #include "imscan/strbuf.h"
 #include "imscan/xattr_text.h"
 
-
 /* POSIX ACL xattr format (linux/posix_acl_xattr.h), little-endian. */
 #define PACL_VERSION	2
 #define PACL_USER_OBJ	0x01
@@ -88,7 +87,6 @@ int xattr_acl_text(struct strbuf *out, const unsigned char *v, size_t n, const c
 	}
 	return 0;
 }
-
 
 /* A capability's state, valued as libcap's LIBCAP_EFF/INH/PER, whose
  * order decides the order of clauses in the text. */
