@@ -515,6 +515,35 @@ START_TEST(test_probe_one_agrees_with_scan)
 }
 END_TEST
 
+/* The root itself, as watch may ask for it: selected only by its "." here. */
+START_TEST(test_probe_one_root)
+{
+	static const char json[] =
+		"[{\"id\":\"1\",\"name\":\"r\",\"entities\":[{\"type\":\"file\",\"base\":\"/\","
+		"  \"include\":[\".\"],\"attributes\":[\"type\",\"mode\"]}]}]";
+	char *root = mkroot();
+	struct ruleset rs;
+	struct source_opts o = { 0 };
+	struct record one;
+
+	record_init(&one);
+	ruleset_init(&rs, ATTR_SHA256);
+	ck_assert_int_eq(ruleset_load_json(&rs, json, strlen(json), "t"), 0);
+	o.root = root;
+	o.rules = &rs;
+	ck_assert_int_eq(file_probe_one(&o, "/", &one), 1);
+	ck_assert_str_eq(record_key(&one), "/");
+	ck_assert_int_eq(record_int(&one, ATTR_TYPE), FT_DIR);
+	ck_assert(record_has(&one, ATTR_MODE));
+	ck_assert_uint_eq(one.nents, 1);
+	ck_assert_int_eq(file_probe_one(&o, "/etc/hosts", &one), 0);
+	record_release(&one);
+	ruleset_release(&rs);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 Suite *make_scan_suite(void)
 {
 	Suite *s = suite_create("scan");
@@ -529,6 +558,7 @@ Suite *make_scan_suite(void)
 	tcase_add_test(tc, test_scan_hard_links_hashed_once);
 	tcase_add_test(tc, test_sources_warn_unmonitored);
 	tcase_add_test(tc, test_probe_one_agrees_with_scan);
+	tcase_add_test(tc, test_probe_one_root);
 	suite_add_tcase(s, tc);
 	return s;
 }
