@@ -190,7 +190,7 @@ void cmd_sandbox(bool enabled, const char *write_file)
 		free(dir);
 		dir = NULL;
 	}
-	if (sandbox_confine(dir, NULL) < 0)
+	if (sandbox_confine(write_file ? SANDBOX_WRITE : SANDBOX_CHECK, dir, NULL) < 0)
 		warning("%s", error_last());
 	free(dir);
 }

@@ -18,7 +18,8 @@ cat > rule.json <<'RULE'
  {"id": "9000012", "name": "etc itself", "entities": [
    {"type": "file", "base": "/etc", "include": [".", "hosts"], "attributes": ["type", "mode"]}]}]
 RULE
-base; sed -e 's/ in [0-9.]*s$//' -e "s|$PWD/||" base.err
+imscan baseline -r rule.json --root root -b b.imdb 2>base.err; echo "baseline: $?"
+untime < base.err | sed "s|$PWD/||" >&2
 imscan show b.imdb | tail -n +2 | jq -c '[.key, .rules]'
 chmod 0700 root/etc
 rm -r root/srv/www

@@ -9,7 +9,7 @@ d=root/data
 for i in $(seq 1 200); do d=$d/d; mkdir "$d"; echo "$i" > "$d/f"; done
 data_rule
 (ulimit -n 64; imscan baseline -r rule.json --root root -b b.imdb 2>base.err; echo "baseline: $?")
-sed 's/ in [0-9.]*s$//' base.err
+untime < base.err >&2
 echo "records: $(imscan show b.imdb | tail -n +2 | wc -l)"
 echo changed > "$d/f"
 (ulimit -n 64; chk | sed 's/\(\/d\)\{200\}/\/d{x200}/')

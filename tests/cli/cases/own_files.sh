@@ -8,7 +8,7 @@ mkdir root/data/state
 echo mine > root/data/state/b.imdb.old
 ln -s root/data/state st
 imscan baseline -r rule.json --root root -b root/data/state/b.imdb 2>base.err; echo "baseline: $?"
-sed 's/ in [0-9.]*s$//' base.err
+untime < base.err >&2
 imscan show root/data/state/b.imdb | tail -n +2 | jq -r .key | grep state
 for i in 1 2; do
 	echo "change $i" >> root/data/a.txt
