@@ -130,6 +130,15 @@ char *cmd_rules_library(void);
 char *cmd_resolve_root(const char *root);
 
 /*
+ * imscan's own files beside the baseline file, which no scan may report:
+ * file, file.lock and its temporary files file.XXXXXX (src/store/baseline.c),
+ * made absolute, for source_opts.skip. Frees with cmd_own_files_release().
+ */
+#define CMD_OWN_FILES 3
+void cmd_own_files(const char *file, char *out[CMD_OWN_FILES]);
+void cmd_own_files_release(char *out[CMD_OWN_FILES]);
+
+/*
  * Option values. Each returns 0, or -1 with a message naming the option.
  * A value that names a choice (a format, a hash) is case-insensitive.
  */
@@ -141,7 +150,7 @@ int cmd_parse_hash(const char *s, enum attr_id *out);
  * Confines the rest of the command (sandbox.h) unless disabled by
  * --no-sandbox: files may then be written only in the directory of
  * write_file (the baseline being written), and nowhere if it is NULL or
- * that directory does not exist. Call it before scan_open(), which starts
+ * that directory does not exist. Call it before sources_open(), which starts
  * the hashing threads. Never fails the command: a step that should have
  * worked and did not is one warning().
  */

@@ -15,8 +15,13 @@
 #include "imscan/attr.h"
 
 #define DIGEST_MAX 64	/* largest output (sha512) */
+#define DIGEST_NALG 4	/* hash attributes (digest_algs) */
 
 struct digest_ctx;
+
+/* The hash attributes, in attr_id order: those with ATTRF_HASH (attr.h).
+ * Sets *ids (static) and returns their number. */
+size_t digest_algs(const enum attr_id **ids);
 
 /* Output length in bytes of a hash attribute (ATTR_SHA256, ...). */
 size_t digest_len(enum attr_id alg);

@@ -23,11 +23,23 @@
 #ifndef IMSCAN_PROBE_FILE_H
 #define IMSCAN_PROBE_FILE_H
 
+#include <string.h>
+
 #include "imscan/attr.h"
 #include "imscan/record.h"
 #include "imscan/walk.h"
 
 struct probe;
+
+/* What the content hash needs of the descriptor's statx. */
+#define PROBE_CONTENT_MASK (STATX_SIZE | STATX_MTIME | STATX_CTIME | STATX_BLOCKS)
+
+/* Records err as the entry's trouble, unless one is there already. */
+static inline void probe_set_error(struct record *rec, int err)
+{
+	if (!record_has(rec, ATTR_ERROR))
+		record_set_str(rec, ATTR_ERROR, strerror(err));
+}
 
 /* A regular file opened for hashing, and the descriptor's statx taken when
  * it was opened: the "before" of the torn-read check, so that hashing a
@@ -94,8 +106,5 @@ int probe_file_content(struct probe_fd *f, const struct attrset *want,
 /* Frees what probe_file_content() keeps per thread; call before a
  * thread that hashed exits. */
 void probe_thread_release(void);
-
-/* True if the first bytes of the regular file fd are "#!" (scripts). */
-int probe_is_script(int fd);
 
 #endif

@@ -46,9 +46,16 @@ struct source_opts {
 	source_lookup_fn lookup;	/* check --quick; NULL: read everything */
 	void *lookup_ctx;
 	/* Host paths (absolute, outside or inside root) that no source
-	 * yields: the baseline being written, its lock and temp files. */
+	 * yields: the baseline being written, its lock and temp files. A
+	 * name ending in "XXXXXX" stands for any name with 6 characters in
+	 * their place (mkstemp(3)). Directories are resolved when the
+	 * source opens; one that does not exist then is left out. */
 	const char *const *skip;
 	size_t nskip;
+	/* baseline: warn() about each entity that finds nothing to read
+	 * (a file base that does not exist under root), as a mistyped one
+	 * would otherwise monitor nothing without a word. */
+	bool warn_missing;
 };
 
 struct source_stats {

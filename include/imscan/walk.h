@@ -10,15 +10,19 @@
  * O_NOFOLLOW, so a symlink is never followed, not even one planted between
  * readdir and open. Intermediate components of a base are resolved inside
  * root (walk_open_in_root): "--root /img" never escapes /img.
- * At most WALK_MAX_FDS directory descriptors stay open, whatever the depth;
+ * At most walk_fds() directory descriptors stay open, whatever the depth;
  * a directory re-opened later is checked to be the same (dev, inode).
+ * Running out of descriptors or memory anyway (EMFILE, ENFILE, ENOMEM)
+ * ends the walk with an error: a subtree is never skipped for it.
  * Entries that vanish mid-walk are skipped quietly; a directory found
  * replaced (by another directory, a symlink, ...) when it is opened or
  * re-opened gets a warning() and is not descended further.
- * Pseudo file systems (proc, sysfs, devpts, cgroup, ...; devtmpfs looks like
- * tmpfs and is caught by the /dev rule) met while walking are yielded but
- * not descended, nor are /proc, /sys, /dev and /run of the root, nor
- * automount points; a base itself is always descended. A directory that
+ * Pseudo file systems (proc, sysfs, devpts, cgroup, ...: walk_fs.c) met
+ * while walking are yielded but not descended, by their file-system type,
+ * whatever their name; nor are /dev and /run of the root when they are
+ * mount points (devtmpfs looks like tmpfs), nor automount points. An
+ * ordinary directory, /proc, /dev or /run of an image included, is
+ * descended; a base itself always is. A directory that
  * is the same (dev, inode) as one above it in the walk (a directory bind
  * mounted below itself, a file system loop in a hostile image) is yielded
  * with a warning() and not descended, so the walk always ends.
@@ -27,7 +31,7 @@
  * reaches the inner one through real directories, it is yielded once, as
  * part of that walk, with is_base set (and walk_prune() on it is obeyed).
  * When the outer walk does not get there (the caller pruned a directory
- * above it, a pseudo file system or /proc stopped the descent, or a
+ * above it, a pseudo file system or a /dev or /run mount stopped the descent, or a
  * component on the way is a symlink), the inner base is walked on its own,
  * resolved inside root like any base, where its key belongs in the stream;
  * the directories between are not yielded. Bases are compared lexically
@@ -37,10 +41,19 @@
 #define IMSCAN_WALK_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include <stdint.h>
+
 #define WALK_MAX_FDS 64
+
+/* A statx time in nanoseconds since the epoch, as records keep times. */
+static inline int64_t statx_ns(const struct statx_timestamp *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
 
 struct walk_entry {
 	const char *path;	/* key: "/etc/hosts", as seen inside root */
@@ -68,6 +81,18 @@ struct walk_entry {
 
 struct walk;
 
+struct strbuf;
+/*
+ * Lexical clean-up of a base into out: repeated slashes, "." and a
+ * trailing slash go, ".." drops the previous component (it cannot climb
+ * above "/"). -1 with a message if in is not absolute.
+ */
+int walk_normalize_base(const char *in, struct strbuf *out);
+
+/* The most descriptors a walk keeps open: WALK_MAX_FDS, or fewer when
+ * RLIMIT_NOFILE is low (a quarter of it, at least 6). */
+size_t walk_fds(void);
+
 /*
  * Opens path with flags (O_CLOEXEC is added), resolving it inside the
  * directory rootfd as if that were "/": leading '/' and ".." stop at it,
@@ -91,13 +116,17 @@ void walk_free(struct walk *w);
 
 /*
  * Returns 1 with *out (borrowed, valid until the next call), 0 at the end,
- * -1 on a fatal error (message left; there is none at present). A base
+ * -1 on a fatal error (message left): out of descriptors or memory. A base
  * that does not exist is skipped (no entry); one that
  * cannot be examined is yielded with err set.
  * A directory is opened (and listed) when it is yielded, so err already
  * says whether it can be descended.
  */
 int walk_next(struct walk *w, const struct walk_entry **out);
+
+/* True if fd is on a file system whose content is the kernel's state
+ * (proc, sysfs, devpts, cgroup, ...; walk_fs.c lists them), not files. */
+bool walk_is_pseudo_fs(int fd);
 
 /* Do not descend into the directory walk_next() just returned. */
 void walk_prune(struct walk *w);

@@ -7,7 +7,7 @@
 #include "imscan/baseline.h"
 #include "imscan/cmd.h"
 #include "imscan/error.h"
-#include "imscan/scan.h"
+#include "imscan/source.h"
 #include "imscan/xalloc.h"
 
 static const char usage_text[] =
@@ -76,13 +76,14 @@ static int parse(int argc, char **argv, struct baseline_opts *o, int *status)
 }
 
 /* Scans into an open writer; returns the number of records or -1. */
-static long long write_records(struct scan *sc, struct baseline_writer *w)
+static long long write_records(struct source_run *sc, struct baseline_writer *w)
 {
+	struct recstream st = sources_stream(sc);
 	const struct record *r;
 	long long n = 0;
 	int rc;
 
-	while ((rc = scan_next(sc, &r)) > 0) {
+	while ((rc = st.next(st.self, &r)) > 0) {
 		if (baseline_writer_add(w, r) < 0)
 			return -1;
 		n++;
@@ -94,10 +95,11 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 {
 	struct ruleset rs;
 	struct baseline_header h = { 0 };
-	struct scan_opts so = { 0 };
+	struct source_opts so = { 0 };
 	struct baseline_writer *w = NULL;
-	struct scan *sc = NULL;
-	const struct scan_stats *st;
+	struct source_run *sc = NULL;
+	struct source_stats st;
+	char *own[CMD_OWN_FILES] = { 0 };
 	int64_t t0 = cmd_clock();
 	long long n = -1;
 	int status = EXIT_TROUBLE;
@@ -118,10 +120,15 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
+	so.max_key = BASELINE_MAX_FIELD;
+	cmd_own_files(file, own);
+	so.skip = (const char *const *)own;
+	so.nskip = CMD_OWN_FILES;
+	so.warn_missing = true;
 	if (baseline_writer_open(&w, file, &h) < 0)
 		goto cleanup;
 	cmd_sandbox(!o->no_sandbox, file);
-	if (!(sc = scan_open(&so)))
+	if (!(sc = sources_open(&so)))
 		goto cleanup;
 	n = write_records(sc, w);
 	if (n < 0 || baseline_writer_commit(w, NULL) < 0) {
@@ -131,17 +138,18 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 		goto cleanup;
 	}
 	w = NULL;
-	st = scan_stats(sc);
+	sources_stats(sc, &st);
 	fprintf(stderr, "imscan: baseline: %lld entries (%llu unreadable), %zu rules, "
-		"%.1f MB hashed, written to %s in %.1fs\n", n, (unsigned long long)st->errors,
-		rs.nrules, (double)st->bytes_hashed / 1e6, file, cmd_seconds_since(t0));
+		"%.1f MB hashed, written to %s in %.1fs\n", n, (unsigned long long)st.errors,
+		rs.nrules, (double)st.bytes_hashed / 1e6, file, cmd_seconds_since(t0));
 	status = EXIT_SAME;
 cleanup:
 	if (status == EXIT_TROUBLE)
 		cmd_fail();
 	if (w)
 		baseline_writer_abort(w);
-	scan_free(sc);
+	sources_close(sc);
+	cmd_own_files_release(own);
 	free(h.rules_json);
 	ruleset_release(&rs);
 	return status;

@@ -8,7 +8,7 @@
 #include "imscan/cmd.h"
 #include "imscan/diff.h"
 #include "imscan/error.h"
-#include "imscan/scan.h"
+#include "imscan/source.h"
 #include "imscan/tee.h"
 #include "imscan/xalloc.h"
 
@@ -134,6 +134,15 @@ static void summary(const struct event_summary *s, const char *file, bool update
 	strbuf_release(&line);
 }
 
+/* --quick's lookups in the baseline, as the sources ask for them. */
+static int lookup(void *ctx, enum kind kind, const char *key, size_t keylen,
+		  const struct record **out)
+{
+	int rc = tee_find(ctx, kind, key, keylen, out);
+
+	return rc == TEE_LATER ? SOURCE_LOOKUP_LATER : rc;
+}
+
 /* The new state is of this host and root, made now. */
 static int open_update(struct check_ctx *c, struct baseline_header *h, const char *file,
 		       const char *root)
@@ -153,8 +162,9 @@ static int run(const struct check_opts *o, const char *file)
 	struct recstream teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
-	struct scan_opts so = { 0 };
-	struct scan *sc = NULL;
+	struct source_opts so = { 0 };
+	struct source_run *sc = NULL;
+	char *own[CMD_OWN_FILES] = { 0 };
 	struct check_ctx ctx = { 0 };
 	struct diff_opts d = { 0 };
 	struct event_summary sum = { 0 };
@@ -179,13 +189,19 @@ static int run(const struct check_opts *o, const char *file)
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
+	so.max_key = BASELINE_MAX_FIELD;
+	cmd_own_files(file, own);
+	so.skip = (const char *const *)own;
+	so.nskip = CMD_OWN_FILES;
 	/* The baseline is decoded on a thread of its own, once for the diff
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
 	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	if (o->quick)
-		so.reuse = tee;
-	if (!(sc = scan_open(&so)))
+	if (o->quick) {
+		so.lookup = lookup;
+		so.lookup_ctx = tee;
+	}
+	if (!(sc = sources_open(&so)))
 		goto cleanup;
 	if (o->update && open_update(&ctx, &h, file, root) < 0)
 		goto cleanup;
@@ -194,7 +210,7 @@ static int run(const struct check_opts *o, const char *file)
 		goto cleanup;
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
 	teed = tee_main(tee);
-	news = scan_stream(sc);
+	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)
 		goto cleanup;
 	if (verified(&ctx) < 0)
@@ -220,7 +236,8 @@ cleanup:
 	if (ctx.update)
 		baseline_writer_abort(ctx.update);
 	sink_list_close(ctx.sinks);
-	scan_free(sc);
+	sources_close(sc);
+	cmd_own_files_release(own);
 	tee_free(tee);
 	baseline_reader_close(br);
 	baseline_header_release(&h);

@@ -278,6 +278,32 @@ char *cmd_resolve_root(const char *root)
 	return abs;
 }
 
+void cmd_own_files(const char *file, char *out[CMD_OWN_FILES])
+{
+	static const char *const suffix[CMD_OWN_FILES] = { "", ".lock", ".XXXXXX" };
+	struct strbuf sb;
+	char cwd[PATH_MAX];
+
+	strbuf_init(&sb);
+	if (file[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		strbuf_addf(&sb, "%s/", cwd);
+	strbuf_adds(&sb, file);
+	for (int i = 0; i < CMD_OWN_FILES; i++) {
+		size_t n = strlen(suffix[i]);
+
+		out[i] = xmalloc(sb.len + n + 1);
+		memcpy(out[i], sb.buf, sb.len);
+		memcpy(out[i] + sb.len, suffix[i], n + 1);
+	}
+	strbuf_release(&sb);
+}
+
+void cmd_own_files_release(char *out[CMD_OWN_FILES])
+{
+	for (int i = 0; i < CMD_OWN_FILES; i++)
+		free(out[i]);
+}
+
 int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
 {
 	char *end;

@@ -76,6 +76,26 @@ static void init_once(void)
 		fatal("libcrypto has no SHA-256 or SHA-512");
 }
 
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+static enum attr_id algs[ATTR__COUNT];
+static size_t nalgs;
+
+static void algs_init(void)
+{
+	for (int a = 0; a < ATTR__COUNT; a++)
+		if (attr_is_hash((enum attr_id)a))
+			algs[nalgs++] = (enum attr_id)a;
+	if (nalgs > DIGEST_NALG)
+		fatal("DIGEST_NALG is smaller than the hash attributes of attr_table");
+}
+
+size_t digest_algs(const enum attr_id **ids)
+{
+	pthread_once(&algs_once, algs_init);
+	*ids = algs;
+	return nalgs;
+}
+
 size_t digest_len(enum attr_id alg)
 {
 	switch (alg) {
@@ -93,9 +113,7 @@ struct digest_ctx *digest_new(const struct attrset *want)
 	size_t size = (sizeof(*d) + 63) & ~(size_t)63;
 
 	pthread_once(&once, init_once);
-	d = aligned_alloc(64, size);
-	if (!d)
-		xalloc_oom(0);
+	d = xaligned_alloc(64, size);
 	memset(d, 0, sizeof(*d));
 	d->sha256 = attrset_has(want, ATTR_SHA256);
 	d->sha512 = attrset_has(want, ATTR_SHA512);

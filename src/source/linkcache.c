@@ -6,31 +6,24 @@
 
 #include "imscan/digest.h"
 #include "imscan/linkcache.h"
+#include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
 /* Open addressing at most half full. */
 #define NSLOTS (2 * LINKCACHE_MAX)
 
-static const enum attr_id hash_ids[] = { ATTR_SHA256, ATTR_SHA512, ATTR_BLAKE2B, ATTR_XXH128 };
-#define NHASH (sizeof(hash_ids) / sizeof(hash_ids[0]))
-
 struct link_entry {
 	uint64_t dev, ino;
 	int64_t size, mtime, ctime;
 	bool used, pending;
-	uint8_t have;			/* bit i: hash_ids[i] is in dig[i] */
-	unsigned char dig[NHASH][DIGEST_MAX];
+	uint8_t have;			/* bit i: digest_algs()[i] is in dig[i] */
+	unsigned char dig[DIGEST_NALG][DIGEST_MAX];
 };
 
 struct linkcache {
 	struct link_entry *slots;	/* NSLOTS, allocated on first use */
 	size_t n;
 };
-
-static uint64_t ns(const struct statx_timestamp *t)
-{
-	return (uint64_t)t->tv_sec * 1000000000u + t->tv_nsec;
-}
 
 static uint64_t dev_of(const struct statx *stx)
 {
@@ -72,8 +65,8 @@ static struct link_entry *lookup(const struct linkcache *c, const struct statx *
 
 static bool same_stat(const struct link_entry *e, const struct statx *stx)
 {
-	return e->size == (int64_t)stx->stx_size && e->mtime == (int64_t)ns(&stx->stx_mtime) &&
-	       e->ctime == (int64_t)ns(&stx->stx_ctime);
+	return e->size == (int64_t)stx->stx_size && e->mtime == statx_ns(&stx->stx_mtime) &&
+	       e->ctime == statx_ns(&stx->stx_ctime);
 }
 
 /* stx's entry if there is one, else NULL. */
@@ -135,15 +128,18 @@ void linkcache_pend(struct linkcache *c, const struct statx *stx)
 void linkcache_put(struct linkcache *c, const struct statx *stx, const struct record *rec)
 {
 	struct link_entry *e = entry(c, stx);
+	const enum attr_id *hash_ids;
+	size_t nhash;
 
 	e->pending = false;
 	e->have = 0;
 	e->size = (int64_t)stx->stx_size;
-	e->mtime = (int64_t)ns(&stx->stx_mtime);
-	e->ctime = (int64_t)ns(&stx->stx_ctime);
+	e->mtime = statx_ns(&stx->stx_mtime);
+	e->ctime = statx_ns(&stx->stx_ctime);
 	if (record_has(rec, ATTR_ERROR))
 		return;	/* known, and useless: the next link hashes itself */
-	for (size_t i = 0; i < NHASH; i++) {
+	nhash = digest_algs(&hash_ids);
+	for (size_t i = 0; i < nhash; i++) {
 		const unsigned char *d;
 		size_t len;
 
@@ -161,13 +157,15 @@ bool linkcache_fill(const struct linkcache *c, const struct statx *stx,
 		    const struct attrset *want, struct record *rec)
 {
 	const struct link_entry *e = find(c, stx);
+	const enum attr_id *hash_ids;
+	size_t nhash = digest_algs(&hash_ids);
 
 	if (state_of(e, stx) != LINKCACHE_READY)
 		return false;
-	for (size_t i = 0; i < NHASH; i++)
+	for (size_t i = 0; i < nhash; i++)
 		if (attrset_has(want, hash_ids[i]) && !(e->have & (1u << i)))
 			return false;
-	for (size_t i = 0; i < NHASH; i++)
+	for (size_t i = 0; i < nhash; i++)
 		if (attrset_has(want, hash_ids[i]))
 			record_set_bytes(rec, hash_ids[i], e->dig[i], digest_len(hash_ids[i]));
 	return true;

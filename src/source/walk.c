@@ -16,7 +16,7 @@
  * Bases are walked in key order. A base inside another is not walked
  * again when the outer walk reaches it through real directories. When the
  * outer walk does not get there (the caller pruned a directory above it,
- * a pseudo file system or /proc stopped the descent, or a component on
+ * a pseudo file system or a /dev or /run mount stopped the descent, or a component on
  * the way is a symlink), the nested base is walked on its own, resolved
  * inside root like any base, at the point of the outer stream where its
  * key belongs: its own frames are pushed on top of the suspended outer
@@ -26,13 +26,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -43,19 +41,6 @@
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
-/* Not in every linux/magic.h. */
-#ifndef CONFIGFS_MAGIC
-#define CONFIGFS_MAGIC 0x62656570
-#endif
-#ifndef FUSECTL_SUPER_MAGIC
-#define FUSECTL_SUPER_MAGIC 0x65735543
-#endif
-#ifndef MQUEUE_MAGIC
-#define MQUEUE_MAGIC 0x19800202
-#endif
-
-/* One for root, one for the parent of the base being started. */
-#define FD_BUDGET (WALK_MAX_FDS - 2)
 #define DBUF_SIZE (64 * 1024)
 #define STATX_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT)
 #define OPEN_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
@@ -91,6 +76,8 @@ struct walk {
 	struct frame *frames;
 	size_t nframes, fcap;	/* frames[0..nframes) are on the stack */
 	int nopen;		/* frame descriptors open, the child's included */
+	int budget;		/* most frame descriptors open at once */
+	int failed;		/* a resource error (errno) ended the walk */
 	bool child;		/* frames[nframes] is the directory just yielded */
 	bool child_descend;	/* ... and it is to be descended */
 	bool pruned;
@@ -101,61 +88,19 @@ struct walk {
 	char *dbuf;
 };
 
-static const char *const no_descend_paths[] = { "/proc", "/sys", "/dev", "/run" };
-
-/* File systems whose content is the kernel's state, not files to check. */
-static const unsigned long pseudo_fs[] = {
-	PROC_SUPER_MAGIC, SYSFS_MAGIC, DEVPTS_SUPER_MAGIC, CGROUP_SUPER_MAGIC,
-	CGROUP2_SUPER_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC,
-	PSTOREFS_MAGIC, BPF_FS_MAGIC, CONFIGFS_MAGIC, FUSECTL_SUPER_MAGIC,
-	MQUEUE_MAGIC, HUGETLBFS_MAGIC, AUTOFS_SUPER_MAGIC, BINFMTFS_MAGIC,
-	EFIVARFS_MAGIC, SELINUX_MAGIC, SMACK_MAGIC, NSFS_MAGIC,
-};
+/*
+ * Mounted here, these hold the running system's state, not files: devtmpfs
+ * (which reports itself as tmpfs, so its type cannot tell) and the tmpfs
+ * of sockets, pids and locks. Ordinary directories of an image by these
+ * names are walked like any other.
+ */
+static const char *const state_mounts[] = { "/dev", "/run" };
 
 static int base_cmp(const void *a, const void *b)
 {
 	const struct base *x = a, *y = b;
 
 	return key_cmp(x->path, x->len, y->path, y->len);
-}
-
-/*
- * Lexical clean-up of a base: repeated slashes, "." and a trailing slash
- * go, ".." drops the previous component (it cannot climb above "/", as
- * inside root it cannot either). Keys are lexical; the file system is
- * consulted only when the base is opened.
- */
-static int normalize_base(const char *in, struct strbuf *out)
-{
-	const char *p = in;
-
-	if (*in != '/')
-		return error("base '%s': not an absolute path", in);
-	strbuf_reset(out);
-	while (*p) {
-		const char *s;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		s = p;
-		while (*p && *p != '/')
-			p++;
-		n = (size_t)(p - s);
-		if (n == 0 || (n == 1 && s[0] == '.'))
-			continue;
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			char *slash = memrchr(out->buf, '/', out->len);
-
-			strbuf_setlen(out, slash ? (size_t)(slash - out->buf) : 0);
-			continue;
-		}
-		strbuf_addc(out, '/');
-		strbuf_add(out, s, n);
-	}
-	if (!out->len)
-		strbuf_addc(out, '/');
-	return 0;
 }
 
 static int name_cmp(const void *a, const void *b, void *arg)
@@ -221,7 +166,7 @@ static void pop_to(struct walk *w, size_t n)
  */
 static void make_room(struct walk *w, size_t keep)
 {
-	while (w->nopen >= FD_BUDGET) {
+	while (w->nopen >= w->budget) {
 		size_t victim = SIZE_MAX, best = SIZE_MAX, prev = SIZE_MAX, cur = SIZE_MAX;
 
 		/* cur: an open frame, prev: the open one below it (or none). */
@@ -294,6 +239,23 @@ static int read_dir(struct walk *w, struct frame *f)
 	return 0;
 }
 
+/*
+ * Records err for the entry being prepared. Running out of descriptors or
+ * memory is no property of the tree: a subtree skipped for it would be
+ * missing from the baseline without a trace, so it ends the walk
+ * (walk_next() returns -1) instead.
+ */
+static void set_err(struct walk *w, size_t pathlen, int err)
+{
+	w->ent.err = err;
+	if (w->failed || (err != EMFILE && err != ENFILE && err != ENOMEM))
+		return;
+	w->failed = err;
+	strbuf_reset(&w->tmp);
+	text_add_escaped(&w->tmp, w->path.buf, pathlen ? pathlen : 1);
+	error("cannot walk '%s': %s", w->tmp.buf, strerror(err));
+}
+
 /* Message paths may hold any byte; never put control characters on a tty. */
 static void warn_changed(struct walk *w, size_t pathlen, const char *what)
 {
@@ -303,189 +265,6 @@ static void warn_changed(struct walk *w, size_t pathlen, const char *what)
 	else
 		strbuf_addc(&w->tmp, '/');
 	warning("directory '%s' changed during the scan; %s", w->tmp.buf, what);
-}
-
-/* ---- resolving inside root ------------------------------------------------ */
-
-#define MAX_SYMLINKS 40	/* as the kernel's ELOOP limit */
-
-/* The target of the symlink open as O_PATH descriptor fd, into sb. -1 with errno. */
-static int read_link(int fd, struct strbuf *sb)
-{
-	size_t cap = 256;
-
-	for (;;) {
-		ssize_t n;
-
-		strbuf_reset(sb);
-		strbuf_grow(sb, cap);
-		n = readlinkat(fd, "", sb->buf, cap);
-		if (n < 0)
-			return -1;
-		if ((size_t)n < cap) {
-			strbuf_setlen(sb, (size_t)n);
-			return 0;
-		}
-		cap *= 2;
-	}
-}
-
-/* Replaces the first cut bytes of sb with ins[0..n). */
-static void splice_front(struct strbuf *sb, size_t cut, const char *ins, size_t n)
-{
-	struct strbuf t;
-
-	strbuf_init(&t);
-	strbuf_add(&t, ins, n);
-	strbuf_add(&t, sb->buf + cut, sb->len - cut);
-	strbuf_release(sb);
-	*sb = t;
-}
-
-/* Opens the resolved path done (relative to root) as an O_PATH directory. */
-static int open_resolved(int rootfd, const struct strbuf *done)
-{
-	int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	const char *p = done->buf, *end = done->buf + done->len;
-
-	while (fd >= 0 && p < end) {
-		const char *slash = memchr(p, '/', (size_t)(end - p));
-		char *name = xstrndup(p, slash ? (size_t)(slash - p) : (size_t)(end - p));
-		int next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int err = errno;
-
-		free(name);
-		close(fd);
-		errno = err;
-		fd = next;
-		p = slash ? slash + 1 : end;
-	}
-	return fd;
-}
-
-/*
- * RESOLVE_IN_ROOT done one component at a time, so that it works where
- * openat2(2) does not (Linux before 5.6, valgrind) and the same way
- * everywhere: each step is an openat() with O_NOFOLLOW relative to a
- * directory already inside root; ".." is lexical, and stops at root; a
- * symlink is read as text and resolved again from the directory holding it
- * (from root if absolute), so no symlink, "..", or magic link in /proc can
- * lead out. Like the walk itself, it relies on descriptors: a directory
- * moved out of root while it is being resolved through is not noticed.
- */
-int walk_open_in_root(int rootfd, const char *path, int flags)
-{
-	struct strbuf todo, done, link;
-	int cur, fd = -1, err = 0, links = 0;
-
-	strbuf_init(&todo);
-	strbuf_init(&done);
-	strbuf_init(&link);
-	strbuf_adds(&todo, path);
-	cur = open_resolved(rootfd, &done);
-	while (cur >= 0) {
-		const char *p = todo.buf, *end, *rest;
-		size_t n;
-		bool last;
-		struct stat st;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			/* The path names root itself, or ends in "." or "..". */
-			fd = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-			err = errno;
-			break;
-		}
-		end = p + strcspn(p, "/");
-		n = (size_t)(end - p);
-		for (rest = end; *rest == '/'; rest++)
-			;
-		last = !*rest;
-		if (n == 1 && p[0] == '.') {
-			splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash = memrchr(done.buf, '/', done.len);
-
-			strbuf_setlen(&done, slash ? (size_t)(slash - done.buf) : 0);
-			splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
-			close(cur);
-			cur = open_resolved(rootfd, &done);
-			err = errno;
-			continue;
-		}
-		{
-			char *name = xstrndup(p, n);
-
-			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			err = errno;
-			if (fd >= 0 && fstat(fd, &st) < 0) {
-				err = errno;
-				close(fd);
-				fd = -1;
-			}
-			if (fd >= 0 && !S_ISLNK(st.st_mode) && last) {
-				/* O_NOFOLLOW: a symlink swapped in since is refused. */
-				close(fd);
-				fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
-				err = errno;
-				free(name);
-				break;
-			}
-			free(name);
-		}
-		if (fd < 0)
-			break;
-		if (S_ISLNK(st.st_mode)) {
-			if (++links > MAX_SYMLINKS || (last && (flags & O_NOFOLLOW))) {
-				close(fd);
-				fd = -1;
-				err = ELOOP;
-				break;
-			}
-			if (read_link(fd, &link) < 0) {
-				err = errno;
-				close(fd);
-				fd = -1;
-				break;
-			}
-			close(fd);
-			fd = -1;
-			/* The rest of the path now follows the link's target. */
-			splice_front(&todo, (size_t)(end - todo.buf), link.buf, link.len);
-			if (link.len && link.buf[0] == '/') {
-				strbuf_reset(&done);
-				close(cur);
-				cur = open_resolved(rootfd, &done);
-				err = errno;
-			}
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(fd);
-			fd = -1;
-			err = ENOTDIR;
-			break;
-		}
-		close(cur);
-		cur = fd;
-		fd = -1;
-		if (done.len)
-			strbuf_addc(&done, '/');
-		strbuf_add(&done, p, n);
-		splice_front(&todo, (size_t)(rest - todo.buf), "", 0);
-	}
-	if (cur >= 0)
-		close(cur);
-	else if (fd < 0 && !err)
-		err = ENOENT;
-	strbuf_release(&todo);
-	strbuf_release(&done);
-	strbuf_release(&link);
-	errno = err;
-	return fd;
 }
 
 /* Opens the directory path[0..len) (absolute, inside root). -1 with errno. */
@@ -563,29 +342,18 @@ static int ensure_open(struct walk *w)
 	return 0;
 
 fail:
+	set_err(w, w->frames[m].pathlen, err);
 	/* Gone is gone, like any vanished entry; replaced is worth a word. */
-	if (err != ENOENT)
+	if (err != ENOENT && !w->failed)
 		warn_changed(w, w->frames[m].pathlen, "the rest of it is skipped");
 	pop_to(w, m);
 	return -1;
 }
 
-static bool is_pseudo_fs(int fd)
+static bool is_state_mount(const struct strbuf *path)
 {
-	struct statfs sf;
-
-	if (fstatfs(fd, &sf) < 0)
-		return false;
-	for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++)
-		if ((unsigned long)sf.f_type == pseudo_fs[i])
-			return true;
-	return false;
-}
-
-static bool is_no_descend_path(const struct strbuf *path)
-{
-	for (size_t i = 0; i < sizeof(no_descend_paths) / sizeof(no_descend_paths[0]); i++)
-		if (!strcmp(path->buf, no_descend_paths[i]))
+	for (size_t i = 0; i < sizeof(state_mounts) / sizeof(state_mounts[0]); i++)
+		if (!strcmp(path->buf, state_mounts[i]))
 			return true;
 	return false;
 }
@@ -652,11 +420,11 @@ static int prepare_child(struct walk *w, int dirfd, const char *openname,
 		if (errno == ENOTDIR || errno == ELOOP)
 			warn_changed(w, w->path.len, "it is not descended");
 		else
-			e->err = errno;
+			set_err(w, w->path.len, errno);
 		return 1;
 	}
 	if (fstat(fd, &st) < 0) {
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		close(fd);
 		return 1;
 	}
@@ -676,15 +444,14 @@ static int prepare_child(struct walk *w, int dirfd, const char *openname,
 	w->child = true;
 	w->child_descend = false;
 	if (!base && !e->is_base) {
-		if (is_no_descend_path(&w->path))
-			return 1;
-		if (st.st_dev != parent_dev && is_pseudo_fs(fd))
+		if (st.st_dev != parent_dev &&
+		    (is_state_mount(&w->path) || walk_is_pseudo_fs(fd)))
 			return 1;
 		if (is_ancestor(w, st.st_dev, st.st_ino))
 			return 1;
 	}
 	if (read_dir(w, c) < 0) {
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		return 1;
 	}
 	w->child_descend = true;
@@ -718,7 +485,7 @@ static int start_base(struct walk *w, const struct base *b)
 	if (b->len == 1) {
 		entry_init(w, "/", 1, w->rootfd, 0, true);
 		if (statx(w->rootfd, "", AT_EMPTY_PATH | STATX_FLAGS, w->mask, &e->stx) < 0) {
-			e->err = errno;
+			set_err(w, w->path.len, errno);
 			memset(&e->stx, 0, sizeof(e->stx));
 			return 1;
 		}
@@ -731,14 +498,14 @@ static int start_base(struct walk *w, const struct base *b)
 	if (w->parentfd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		return 1;
 	}
 	e->dirfd = w->parentfd;
 	if (statx(w->parentfd, name, STATX_FLAGS, w->mask, &e->stx) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		memset(&e->stx, 0, sizeof(e->stx));
 		return 1;
 	}
@@ -756,7 +523,7 @@ static int visit(struct walk *w, struct frame *top, const char *name, size_t len
 	if (statx(top->fd, name, STATX_FLAGS, w->mask, &e->stx) < 0) {
 		if (errno == ENOENT)
 			return 0;	/* vanished since the listing */
-		e->err = errno;
+		set_err(w, w->path.len, errno);
 		memset(&e->stx, 0, sizeof(e->stx));
 		return 1;
 	}
@@ -813,15 +580,18 @@ int walk_next(struct walk *w, const struct walk_entry **out)
 				/* A nested base the walk did not reach: its turn. */
 				r = start_base(w, &w->bases[w->bi++]);
 			} else {
-				if (ensure_open(w) < 0)
+				if (ensure_open(w) < 0) {
+					if (w->failed)
+						return -1;
 					continue;
+				}
 				top->pos++;
 				if (c == 0)
 					w->bi++;
 				r = visit(w, top, name, len, c == 0);
 			}
 		}
-		if (r < 0)
+		if (r < 0 || w->failed)
 			return -1;
 		if (r > 0) {
 			*out = &w->ent;
@@ -853,6 +623,7 @@ struct walk *walk_open(const char *root, const char *const *bases, size_t nbases
 	strbuf_init(&sb);
 	w->parentfd = -1;
 	w->mask = statx_mask | STATX_TYPE | STATX_MODE | STATX_INO;
+	w->budget = (int)walk_fds() - 2;
 	if (!root || !*root)
 		root = "/";
 	w->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -862,7 +633,7 @@ struct walk *walk_open(const char *root, const char *const *bases, size_t nbases
 	}
 	w->bases = xcalloc(nbases ? nbases : 1, sizeof(*w->bases));
 	for (size_t i = 0; i < nbases; i++) {
-		if (normalize_base(bases[i], &sb) < 0)
+		if (walk_normalize_base(bases[i], &sb) < 0)
 			goto fail;
 		w->bases[i].path = xmemdup(sb.buf, sb.len + 1);
 		w->bases[i].len = sb.len;

@@ -15,6 +15,7 @@
 #include "imscan/digest.h"
 #include "imscan/error.h"
 #include "imscan/probe_file.h"
+#include "imscan/select.h"
 #include "imscan/record.h"
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
@@ -213,7 +214,7 @@ START_TEST(test_only_wanted)
 	want = only(ATTR_XXH128, ATTR_XXH128);
 	probe_path(root, root, "/f", &want, &rec, &fd);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(probe_is_script(fd), 0);
+	ck_assert_int_eq(select_is_script(fd), 0);
 	close(fd);
 	unit_rmtree(root);
 	free(root);
@@ -894,7 +895,7 @@ START_TEST(test_is_script)
 		p = join(root, "s");
 		fd = open(p, O_RDONLY);
 		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(probe_is_script(fd), cases[i].want);
+		ck_assert_int_eq(select_is_script(fd), cases[i].want);
 		close(fd);
 		free(p);
 	}

@@ -791,20 +791,14 @@ out:
 }
 END_TEST
 
-START_TEST(test_system_dirs_not_descended)
+/* An image's /dev, /proc, /run and /sys are ordinary directories: walked. */
+START_TEST(test_system_dirs_of_image_descended)
 {
 	char *root = unit_tmpdir();
-	static const char *const want1[] = {
-		"/", "/dev", "/proc", "/procx", "/procx/y", "/run", "/sys", "/var", "/var/run",
-		"/var/run/pid",
+	static const char *const want[] = {
+		"/", "/dev", "/dev/null", "/proc", "/proc/1", "/proc/1/x", "/run", "/run/r", "/sys",
+		"/sys/k",
 	};
-	static const char *const bases2[] = { "/", "/proc/1" };
-	static const char *const want2[] = {
-		"/", "/dev", "/proc", "/proc/1", "/proc/1/x", "/procx", "/procx/y", "/run", "/sys",
-		"/var", "/var/run", "/var/run/pid",
-	};
-	static const char *const bases3[] = { "/dev" };
-	static const char *const want3[] = { "/dev", "/dev/null" };
 	struct items it;
 
 	mk_dir(root, "proc");
@@ -816,22 +810,53 @@ START_TEST(test_system_dirs_not_descended)
 	unit_write(root, "dev/null", "");
 	mk_dir(root, "run");
 	unit_write(root, "run/r", "");
-	mk_dir(root, "procx");
-	unit_write(root, "procx/y", "");
+	it = walk_all(root, slash, 1, NULL, NULL, NULL);
+	assert_paths(&it, want, sizeof(want) / sizeof(want[0]));
+	items_free(&it);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/*
+ * A tmpfs mounted on /run or /dev of the root holds the running system's
+ * state (devtmpfs looks like tmpfs): yielded, not descended, unless it is
+ * a base; a tmpfs anywhere else is walked.
+ */
+START_TEST(test_state_mounts_not_descended)
+{
+	char *root = unit_tmpdir();
+	char *run = join(root, "run"), *tmp = join(root, "tmp");
+	static const char *const want[] = { "/", "/run", "/tmp", "/tmp/t", "/var", "/var/run",
+					    "/var/run/pid" };
+	static const char *const bases[] = { "/run" };
+	static const char *const want_base[] = { "/run", "/run/r" };
+	struct items it;
+
+	mk_dir(root, "run");
+	mk_dir(root, "tmp");
 	mk_dir(root, "var");
 	mk_dir(root, "var/run");
 	unit_write(root, "var/run/pid", "");
-
+	if (mount("tmpfs", run, "tmpfs", 0, NULL) != 0 || mount("tmpfs", tmp, "tmpfs", 0, NULL)) {
+		UNIT_SKIP("cannot mount tmpfs: %s", strerror(errno));
+		umount2(run, MNT_DETACH);
+		goto out;
+	}
+	unit_write(root, "run/r", "");
+	unit_write(root, "tmp/t", "");
 	it = walk_all(root, slash, 1, NULL, NULL, NULL);
-	assert_paths(&it, want1, sizeof(want1) / sizeof(want1[0]));
-	ck_assert_int_eq(it.v[2].fd_ok, 1);	/* yielded with its descriptor */
+	assert_paths(&it, want, sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(it.v[1].fd_ok, 1);	/* yielded with its descriptor */
 	items_free(&it);
-	it = walk_all(root, bases2, 2, NULL, NULL, NULL);
-	assert_paths(&it, want2, sizeof(want2) / sizeof(want2[0]));
+	it = walk_all(root, bases, 1, NULL, NULL, NULL);
+	assert_paths(&it, want_base, sizeof(want_base) / sizeof(want_base[0]));
 	items_free(&it);
-	it = walk_all(root, bases3, 1, NULL, NULL, NULL);
-	assert_paths(&it, want3, sizeof(want3) / sizeof(want3[0]));
-	items_free(&it);
+	umount2(run, MNT_DETACH);
+	umount2(tmp, MNT_DETACH);
+out:
+	free(run);
+	free(tmp);
 	unit_rmtree(root);
 	free(root);
 }
@@ -886,7 +911,8 @@ Suite *make_walk_suite(void)
 	tcase_add_test(tc, test_missing_bases);
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_unreadable_dir);
-	tcase_add_test(tc, test_system_dirs_not_descended);
+	tcase_add_test(tc, test_system_dirs_of_image_descended);
+	tcase_add_test(tc, test_state_mounts_not_descended);
 	tcase_add_test(tc, test_pseudo_fs_not_descended);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,3 +1,11 @@
+/*
+ * file.c - the file source: one walk over the union of all file entities'
+ * bases (walk.c), each entry matched against the entities whose base
+ * contains it (select.h), probed once for the union of the selecting
+ * entities' attributes (probe_file.c), hashed on the pool's threads
+ * (pool.c) while the walk goes on, and yielded in key order.
+ */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -7,13 +15,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "imscan/baseline.h"
 #include "imscan/error.h"
+#include "imscan/escape.h"
+#include "imscan/file.h"
 #include "imscan/linkcache.h"
 #include "imscan/pool.h"
 #include "imscan/probe_file.h"
-#include "imscan/scan.h"
-#include "imscan/tee.h"
+#include "imscan/select.h"
+#include "imscan/strbuf.h"
 #include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
@@ -28,8 +37,13 @@
  */
 #define SCAN_SHALLOW 64
 
-/* Keys must fit in a baseline record (BASELINE_MAX_FIELD). */
-#define SCAN_MAX_KEY BASELINE_MAX_FIELD
+/* A host path no record may be made of (source_opts.skip), as a key. */
+struct skip {
+	char *dir;		/* key of its directory ("" for "/") */
+	size_t dirlen;
+	char *name;		/* its name; "XXXXXX" at the end matches any 6 characters */
+	size_t namelen;
+};
 
 /* Entities still interested in the entries below one directory level. */
 struct active {
@@ -37,8 +51,9 @@ struct active {
 	size_t n, cap;
 };
 
-struct scan {
+struct fsrc {
 	const struct ruleset *rules;
+	size_t max_key;		/* source_opts.max_key */
 	struct walk *walk;
 	struct probe *probe;
 	struct pool *pool;
@@ -46,10 +61,13 @@ struct scan {
 	struct active *levels;	/* levels[l]: entities active below the dir at walk level l */
 	size_t nlevels;
 	size_t *baselen;	/* strlen of each file entity's base, else SIZE_MAX */
-	struct tee *reuse;		/* --quick */
+	struct skip *skip;
+	size_t nskip;
+	source_lookup_fn lookup;	/* --quick */
+	void *lookup_ctx;
 	int have_head;
 	int walk_done;
-	struct scan_stats stats;
+	struct source_stats stats;
 };
 
 static void active_push(struct active *a, uint32_t e)
@@ -61,7 +79,7 @@ static void active_push(struct active *a, uint32_t e)
 	a->v[a->n++] = e;
 }
 
-static struct active *level(struct scan *s, size_t d)
+static struct active *level(struct fsrc *s, size_t d)
 {
 	if (d >= s->nlevels) {
 		size_t n = s->nlevels ? s->nlevels : 16;
@@ -75,60 +93,22 @@ static struct active *level(struct scan *s, size_t d)
 	return &s->levels[d];
 }
 
-/* path relative to base, or NULL if path is not base or below it */
-static const char *relative(const char *base, const char *path, size_t len, size_t *rlen)
-{
-	size_t blen = strlen(base);
-
-	if (blen == 1) {	/* "/" */
-		*rlen = len - 1;
-		return path + 1;
-	}
-	if (len < blen || memcmp(path, base, blen) || (len > blen && path[blen] != '/'))
-		return NULL;
-	if (len == blen) {
-		*rlen = 0;
-		return path + len;
-	}
-	*rlen = len - blen - 1;
-	return path + blen + 1;
-}
-
-/* Executables and scripts, for entities with executables_only. */
-static int is_executable(const struct walk_entry *e)
-{
-	struct stat st;
-	int fd, r;
-
-	if ((e->stx.stx_mode & S_IFMT) != S_IFREG)
-		return 0;
-	if (e->stx.stx_mode & 0111)
-		return 1;
-	fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	/* swapped for a FIFO or device since the walk looked: do not read */
-	r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && probe_is_script(fd);
-	close(fd);
-	return r;
-}
-
-static void consider(struct scan *s, const struct entity *en, const struct walk_entry *e,
+static void consider(struct fsrc *s, const struct entity *en, const struct walk_entry *e,
 		     int is_dir, struct active *below, struct record *rec, struct attrset *want)
 {
 	size_t rlen;
-	const char *rel = relative(en->base, e->path, e->pathlen, &rlen);
+	const char *rel = select_relative(en->base, s->baselen[en->index], e->path, e->pathlen,
+					  &rlen);
 	int m;
 
-	(void)s;
 	if (!rel)
 		return;
-	m = entity_match(en, rel, rlen, is_dir);
+	m = select_match(en, rel, rlen, is_dir);
 	if (is_dir && (m & RULES_DESCEND))
 		active_push(below, en->index);
 	if (!(m & RULES_SELECT))
 		return;
-	if (en->executables_only && !is_executable(e))
+	if (en->executables_only && !select_is_executable(e->dirfd, e->name, &e->stx))
 		return;
 	record_add_entity(rec, en->index);
 	attrset_or(want, &en->attrs);
@@ -138,7 +118,7 @@ static void consider(struct scan *s, const struct entity *en, const struct walk_
  * Matches one walk entry against the entities active at its parent and
  * those based at it; fills the slot's entity list and wanted attributes.
  */
-static void select_entry(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
+static void select_entry(struct fsrc *s, const struct walk_entry *e, struct pool_slot *slot)
 {
 	const struct ruleset *rs = s->rules;
 	int is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
@@ -170,11 +150,6 @@ static const enum attr_id reusable[] = {
 };
 #define NREUSABLE (sizeof(reusable) / sizeof(reusable[0]))
 
-static int64_t stx_ns(const struct statx_timestamp *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
-
 static int same(const struct record *b, enum attr_id a, int64_t v)
 {
 	return record_has(b, a) && record_int(b, a) == v;
@@ -182,16 +157,16 @@ static int same(const struct record *b, enum attr_id a, int64_t v)
 
 /*
  * The baseline record --quick may take e's unread attributes from, in
- * *out (NULL if none): 0, or -1. A record the tee does not hold for now
- * (TEE_LATER) is none: e is then simply read in full.
+ * *out (NULL if none): 0, or -1. A record the lookup cannot give for now
+ * (SOURCE_LOOKUP_LATER) is none: e is then simply read in full.
  */
-static int reusable_record(struct scan *s, const struct walk_entry *e,
+static int reusable_record(struct fsrc *s, const struct walk_entry *e,
 			   const struct record **out)
 {
 	const struct statx *x = &e->stx;
 	const struct record *b;
 	int ft = ftype_from_mode(x->stx_mode);
-	int rc = tee_find(s->reuse, KIND_FILE, e->path, e->pathlen, &b);
+	int rc = s->lookup(s->lookup_ctx, KIND_FILE, e->path, e->pathlen, &b);
 
 	*out = NULL;
 	if (rc != 1)
@@ -199,11 +174,11 @@ static int reusable_record(struct scan *s, const struct walk_entry *e,
 	if (record_has(b, ATTR_ERROR) || e->err)
 		return 0;
 	if (!same(b, ATTR_TYPE, ft) || !same(b, ATTR_INODE, (int64_t)x->stx_ino) ||
-	    !same(b, ATTR_CTIME, stx_ns(&x->stx_ctime)) ||
+	    !same(b, ATTR_CTIME, statx_ns(&x->stx_ctime)) ||
 	    !same(b, ATTR_DEVICE, (int64_t)makedev(x->stx_dev_major, x->stx_dev_minor)))
 		return 0;
 	if (ft == FT_REGULAR && (!same(b, ATTR_SIZE, (int64_t)x->stx_size) ||
-				 !same(b, ATTR_MTIME, stx_ns(&x->stx_mtime))))
+				 !same(b, ATTR_MTIME, statx_ns(&x->stx_mtime))))
 		return 0;
 	*out = b;
 	return 0;
@@ -226,7 +201,7 @@ static void copy_attr(struct record *dst, const struct record *src, enum attr_id
 
 /* The hashes of slot's file from a link hashed before it, if the cache
  * has them: then there is nothing to read. */
-static bool take_from_link(struct scan *s, struct pool_slot *slot)
+static bool take_from_link(struct fsrc *s, struct pool_slot *slot)
 {
 	if (!linkcache_fill(s->links, &slot->file.stx, &slot->want, &slot->rec))
 		return false;
@@ -241,7 +216,7 @@ static bool take_from_link(struct scan *s, struct pool_slot *slot)
  * from the one still in flight once that is done (the slot is deferred to
  * the head, which comes after), or hashed here as the first.
  */
-static void hard_link(struct scan *s, struct pool_slot *slot)
+static void hard_link(struct fsrc *s, struct pool_slot *slot)
 {
 	switch (linkcache_state(s->links, &slot->file.stx)) {
 	case LINKCACHE_PENDING:
@@ -260,7 +235,7 @@ static void hard_link(struct scan *s, struct pool_slot *slot)
 }
 
 /* A slot at the head: what its hard links need from it, or need of it. */
-static void finish_link(struct scan *s, struct pool_slot *head)
+static void finish_link(struct fsrc *s, struct pool_slot *head)
 {
 	if (head->link_first) {
 		linkcache_put(s->links, &head->file.stx, &head->rec);
@@ -272,12 +247,12 @@ static void finish_link(struct scan *s, struct pool_slot *head)
 }
 
 /* Probes e into slot, or with --quick only what the baseline cannot vouch for. */
-static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *slot)
+static int probe(struct fsrc *s, const struct walk_entry *e, struct pool_slot *slot)
 {
 	const struct record *b = NULL;
 	struct attrset want = slot->want;
 
-	if (s->reuse && reusable_record(s, e, &b) < 0)
+	if (s->lookup && reusable_record(s, e, &b) < 0)
 		return -1;
 	if (b)
 		for (size_t i = 0; i < NREUSABLE; i++)
@@ -295,8 +270,59 @@ static int probe(struct scan *s, const struct walk_entry *e, struct pool_slot *s
 	return 0;
 }
 
+static bool skip_name(const struct skip *k, const char *name)
+{
+	size_t fixed = k->namelen;
+
+	if (fixed >= 6 && !memcmp(k->name + fixed - 6, "XXXXXX", 6))
+		fixed -= 6;
+	return !memcmp(name, k->name, fixed);
+}
+
+/* One of the paths no record may be made of: imscan's own files. */
+static bool skipped(const struct fsrc *s, const struct walk_entry *e)
+{
+	for (size_t i = 0; i < s->nskip; i++) {
+		const struct skip *k = &s->skip[i];
+
+		if (e->namelen == k->namelen && e->pathlen == k->dirlen + 1 + k->namelen &&
+		    !memcmp(e->path, k->dir, k->dirlen) && skip_name(k, e->name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The host path p as a key inside root, in s->skip: its directory
+ * resolved (symlinks, "..") and found below root; a path outside root is
+ * left out.
+ */
+static void add_skip(struct fsrc *s, const char *root, const char *p)
+{
+	const char *slash = strrchr(p, '/');
+	char *dir = slash ? xstrndup(p, (size_t)(slash - p)) : NULL;
+	char *real = dir ? realpath(*dir ? dir : "/", NULL) : NULL;
+	size_t rlen = strlen(root), len;
+
+	if (rlen == 1)
+		rlen = 0;	/* "/" */
+	if (real && !strncmp(real, root, rlen) && (real[rlen] == '/' || !real[rlen])) {
+		struct skip *k;
+
+		s->skip = xreallocarray(s->skip, s->nskip + 1, sizeof(*s->skip));
+		k = &s->skip[s->nskip++];
+		len = strlen(real + rlen);
+		k->dir = xstrdup(len == 1 ? "" : real + rlen);
+		k->dirlen = strlen(k->dir);
+		k->name = xstrdup(slash + 1);
+		k->namelen = strlen(k->name);
+	}
+	free(real);
+	free(dir);
+}
+
 /* Walks until one entry is selected into a slot; 1, 0 at the end, -1. */
-static int fill_one(struct scan *s, struct pool_slot *slot)
+static int fill_one(struct fsrc *s, struct pool_slot *slot)
 {
 	const struct walk_entry *e;
 	const char *why;
@@ -308,11 +334,16 @@ static int fill_one(struct scan *s, struct pool_slot *slot)
 		r = walk_next(s->walk, &e);
 		if (r <= 0)
 			return r;
-		select_entry(s, e, slot);
 		is_dir = (e->stx.stx_mode & S_IFMT) == S_IFDIR;
+		if (s->nskip && skipped(s, e)) {
+			if (is_dir)
+				walk_prune(s->walk);
+			continue;
+		}
+		select_entry(s, e, slot);
 		wanted_below = is_dir && level(s, e->level)->n;
 		why = e->err ? strerror(e->err) : NULL;
-		if (wanted_below && e->pathlen > SCAN_MAX_KEY - NAME_MAX - 1) {
+		if (wanted_below && e->pathlen + NAME_MAX + 1 > s->max_key) {
 			/* its entries' keys would not fit in a baseline */
 			why = "paths below it are too long; not descended";
 			walk_prune(s->walk);
@@ -345,38 +376,84 @@ static int fill_one(struct scan *s, struct pool_slot *slot)
 
 /*
  * Slots in flight each hold an open file: raise the soft limit on
- * descriptors to the hard one, and never plan for more than it allows
- * beside the walker's, so that EMFILE cannot turn files into
- * "unreadable" ones.
+ * descriptors to the hard one, before the walk takes its share of it
+ * (walk_fds()).
  */
-static size_t pool_depth(void)
+static void raise_nofile(void)
 {
 	struct rlimit rl;
-	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Never plan for more files in flight than the limit allows beside the
+ * walker's descriptors and the baseline's, so that EMFILE cannot stop the
+ * scan. */
+static size_t pool_depth(void)
+{
+	size_t other = walk_fds() + 32;
+	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 16;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SCAN_DEPTH + WALK_MAX_FDS + 64)
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SCAN_DEPTH + other)
 		return SCAN_DEPTH;
-	room = rl.rlim_cur > WALK_MAX_FDS + 32 ? rl.rlim_cur - WALK_MAX_FDS - 32 : 1;
-	return room;
+	return rl.rlim_cur > other + 1 ? rl.rlim_cur - other : 1;
 }
 
-struct scan *scan_open(const struct scan_opts *o)
+/* "rule ID: base /srv/wwww does not exist under ROOT", once per rule and base. */
+static void warn_missing_bases(const struct ruleset *rs, const char *root)
+{
+	const struct entity *last = NULL;
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct strbuf b;
+
+	if (rootfd < 0)
+		return;	/* walk_open says why */
+	strbuf_init(&b);
+	for (size_t i = 0; i < rs->nents; i++) {
+		const struct entity *e = rs->ents[i];
+		int fd;
+
+		if (e->type != KIND_FILE ||
+		    (last && last->rule == e->rule && !strcmp(last->base, e->base)))
+			continue;
+		last = e;
+		fd = walk_open_in_root(rootfd, e->base, O_PATH | O_NOFOLLOW);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (errno != ENOENT && errno != ENOTDIR)
+			continue;
+		strbuf_reset(&b);
+		text_add_escaped(&b, e->base, strlen(e->base));
+		warning("rule %s: base %s does not exist under %s", e->rule->id, b.buf, root);
+	}
+	strbuf_release(&b);
+	close(rootfd);
+}
+
+static void file_close(void *state);
+
+static int file_open(void **state, const struct source_opts *o)
 {
 	const struct ruleset *rs = o->rules;
-	struct scan *s = xcalloc(1, sizeof(*s));
+	struct fsrc *s = xcalloc(1, sizeof(*s));
 	const char **bases = xcalloc(rs->nents + 1, sizeof(*bases));
 	struct attrset all = ruleset_attrs(rs, KIND_FILE);
 	size_t nb = 0;
 
+	*state = NULL;
 	s->rules = rs;
-	s->reuse = o->reuse;
+	s->max_key = o->max_key ? o->max_key : SIZE_MAX / 2;
+	s->lookup = o->lookup;
+	s->lookup_ctx = o->lookup_ctx;
+	for (size_t i = 0; i < o->nskip; i++)
+		add_skip(s, o->root && *o->root ? o->root : "/", o->skip[i]);
 	attrset_add(&all, ATTR_DEVICE);
 	s->baselen = xcalloc(rs->nents + 1, sizeof(*s->baselen));
 	for (size_t i = 0; i < rs->nents; i++) {
@@ -388,20 +465,24 @@ struct scan *scan_open(const struct scan_opts *o)
 	}
 	s->probe = probe_new(o->root);
 	s->links = linkcache_new();
+	raise_nofile();
+	if (o->warn_missing)
+		warn_missing_bases(rs, o->root && *o->root ? o->root : "/");
 	s->walk = walk_open(o->root, bases, nb, probe_statx_mask(&all));
 	free(bases);
 	if (!s->walk)
 		goto fail;
-	s->pool = pool_new(o->jobs ? o->jobs : scan_default_jobs(), pool_depth());
+	s->pool = pool_new(o->jobs ? o->jobs : file_default_jobs(), pool_depth());
 	if (!s->pool)
 		goto fail;
-	return s;
+	*state = s;
+	return 0;
 fail:
-	scan_free(s);
-	return NULL;
+	file_close(s);
+	return -1;
 }
 
-unsigned scan_default_jobs(void)
+unsigned file_default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -409,7 +490,7 @@ unsigned scan_default_jobs(void)
 }
 
 /* Fills free slots until the ring is full or the walk ends. */
-static int fill(struct scan *s)
+static int fill(struct fsrc *s)
 {
 	struct pool_slot *slot;
 	int r;
@@ -428,8 +509,9 @@ static int fill(struct scan *s)
 	return 0;
 }
 
-int scan_next(struct scan *s, const struct record **out)
+static int file_next(void *state, const struct record **out)
 {
+	struct fsrc *s = state;
 	struct pool_slot *head;
 
 	if (s->have_head) {
@@ -450,8 +532,10 @@ int scan_next(struct scan *s, const struct record **out)
 	return 1;
 }
 
-void scan_free(struct scan *s)
+static void file_close(void *state)
 {
+	struct fsrc *s = state;
+
 	if (!s)
 		return;
 	pool_free(s->pool);
@@ -462,21 +546,31 @@ void scan_free(struct scan *s)
 		free(s->levels[i].v);
 	free(s->levels);
 	free(s->baselen);
+	for (size_t i = 0; i < s->nskip; i++) {
+		free(s->skip[i].dir);
+		free(s->skip[i].name);
+	}
+	free(s->skip);
 	free(s);
 }
 
-const struct scan_stats *scan_stats(struct scan *s)
+static void file_stats(void *state, struct source_stats *acc)
 {
-	s->stats.bytes_hashed = s->pool ? pool_bytes(s->pool) : 0;
-	return &s->stats;
+	struct fsrc *s = state;
+
+	acc->entries += s->stats.entries;
+	acc->errors += s->stats.errors;
+	acc->reused += s->stats.reused;
+	acc->linked += s->stats.linked;
+	acc->bytes_hashed += s->pool ? pool_bytes(s->pool) : 0;
 }
 
-static int stream_next(void *self, const struct record **out)
-{
-	return scan_next(self, out);
-}
-
-struct recstream scan_stream(struct scan *s)
-{
-	return (struct recstream){ stream_next, s };
-}
+const struct source file_source = {
+	.kind = KIND_FILE,
+	.name = "file",
+	.live_only = false,
+	.open = file_open,
+	.next = file_next,
+	.stats = file_stats,
+	.close = file_close,
+};
