@@ -49,6 +49,9 @@ struct source_opts {
 	 * yields: the baseline being written, its lock and temp files. */
 	const char *const *skip;
 	size_t nskip;
+	/* The baseline's key for keyed digests of secrets (user password
+	 * hashes), 32 bytes; NULL: such digests are left out. */
+	const unsigned char *digest_key;
 };
 
 struct source_stats {
