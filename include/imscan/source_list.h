@@ -46,7 +46,10 @@ struct source_list {
 	struct attrset want;		/* union of the kind's entities' attributes */
 	struct record **recs;
 	size_t n, cap, pos;
-	uint64_t errors;
+	/* Called for each later record with the key of an earlier one
+	 * instead of warning (ports shared by processes, mounts stacked on
+	 * one point); the later record is then dropped. */
+	void (*merge)(struct record *keep, const struct record *dup);
 };
 
 void source_list_init(struct source_list *l, enum kind k, const struct source_opts *o);
@@ -62,7 +65,7 @@ struct record *source_list_add(struct source_list *l, const char *key, size_t le
 			       const char *where);
 /* Whether the entities of the list's kind select key. */
 bool source_list_selects(const struct source_list *l, const char *key, size_t len);
-/* Sorts by key and drops later duplicates with a warning. */
+/* Sorts by key and drops later duplicates with a warning (or merge()). */
 void source_list_sort(struct source_list *l);
 /* After sort: the record with that key, or NULL. */
 struct record *source_list_find(const struct source_list *l, const char *key, size_t len);

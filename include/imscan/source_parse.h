@@ -45,4 +45,11 @@ void parse_proc_modules(struct source_list *l, const char *file, const char *buf
 /* mount: /proc/self/mountinfo. */
 void parse_mountinfo(struct source_list *l, const char *file, const char *buf, size_t len);
 
+/* /proc helpers: the real uid of a process (-1 if unreadable); appends
+ * the user name of uid (its number if it has none) to the list a. */
+long source_pid_uid(int pid);
+void source_add_user_name(struct record *r, enum attr_id a, long uid);
+/* Sorts the ','-lists exe and user of r, where present. */
+void source_sort_lists(struct record *r);
+
 #endif

@@ -128,8 +128,11 @@ void source_list_sort(struct source_list *l)
 	qsort(o, l->n, sizeof(*o), ordered_cmp);
 	for (size_t i = 0; i < l->n; i++) {
 		if (n && !record_cmp(l->recs[n - 1], o[i].r)) {
-			warning("%s \"%s\" is listed more than once: the first entry counts",
-				kind_name(l->kind), record_key(o[i].r));
+			if (l->merge)
+				l->merge(l->recs[n - 1], o[i].r);
+			else
+				warning("%s \"%s\" is listed more than once: the first entry counts",
+					kind_name(l->kind), record_key(o[i].r));
 			record_release(o[i].r);
 			free(o[i].r);
 			continue;
