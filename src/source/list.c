@@ -198,9 +198,9 @@ void source_list_close(void *state)
 }
 
 /* Reads fd to the end, at most SOURCE_MAX_FILE bytes. */
-static int read_fd(int fd, const char *path, char **buf, size_t *len)
+static int read_fd(int fd, const char *path, size_t hint, char **buf, size_t *len)
 {
-	size_t cap = 4096, n = 0;
+	size_t cap = hint >= 4096 && hint < SOURCE_MAX_FILE ? hint + 1 : 4096, n = 0;
 	char *b = xmalloc(cap + 1);
 
 	for (;;) {
@@ -257,7 +257,7 @@ int source_read_file(const char *root, const char *path, char **buf, size_t *len
 		close(fd);
 		return error("cannot read '%s': not a regular file", path);
 	}
-	ret = read_fd(fd, path, buf, len);
+	ret = read_fd(fd, path, (size_t)st.st_size, buf, len);
 	close(fd);
 	return ret;
 }
