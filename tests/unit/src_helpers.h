@@ -17,27 +17,27 @@
 
 static struct strbuf src_warned;
 
-static void src_catch(void *ctx, const char *msg)
+static inline void src_catch(void *ctx, const char *msg)
 {
 	(void)ctx;
 	strbuf_adds(&src_warned, msg);
 	strbuf_addc(&src_warned, '\n');
 }
 
-static void src_catch_start(void)
+static inline void src_catch_start(void)
 {
 	strbuf_init(&src_warned);
 	warning_set_handler(src_catch, NULL);
 }
 
 /* Stops catching; returns what was warned (caller frees). */
-static char *src_catch_stop(void)
+static inline char *src_catch_stop(void)
 {
 	warning_set_handler(NULL, NULL);
 	return strbuf_detach(&src_warned, NULL);
 }
 
-static void src_record_line(struct strbuf *sb, const struct record *r, bool ents)
+static inline void src_record_line(struct strbuf *sb, const struct record *r, bool ents)
 {
 	unsigned a;
 
@@ -53,7 +53,7 @@ static void src_record_line(struct strbuf *sb, const struct record *r, bool ents
 
 /* Every record of source s under root, one line each; caller frees. With
  * rules_json, a ruleset of it selects (and entity indexes are listed). */
-static char *src_dump(const struct source *s, const char *root, const char *rules_json,
+static inline char *src_dump(const struct source *s, const char *root, const char *rules_json,
 		      const unsigned char *key)
 {
 	struct source_opts o = { .root = root, .digest_key = key };
@@ -80,7 +80,7 @@ static char *src_dump(const struct source *s, const char *root, const char *rule
 }
 
 /* Writes root/rel, creating the directories on the way. */
-static void src_write(const char *root, const char *rel, const char *content)
+static inline void src_write(const char *root, const char *rel, const char *content)
 {
 	char *path = xmalloc(strlen(root) + strlen(rel) + 2);
 
@@ -95,7 +95,7 @@ static void src_write(const char *root, const char *rel, const char *content)
 }
 
 /* The lower-case hex of a source_digest of s (keyed when key). */
-static void src_hex_digest(const char *s, const unsigned char *key, char out[65])
+static inline void src_hex_digest(const char *s, const unsigned char *key, char out[65])
 {
 	unsigned char d[SOURCE_DIGEST_LEN];
 
