@@ -53,6 +53,12 @@ static void set_mount(struct record *r, const struct span *f, size_t sep, struct
 	source_set_sorted_list(r, ATTR_OPTIONS, sb->buf, sb->len);
 }
 
+/* The later of two mounts on one point covers the earlier. */
+static void mount_merge(struct record *keep, const struct record *dup)
+{
+	record_copy(keep, dup);
+}
+
 void parse_mountinfo(struct source_list *l, const char *file, const char *buf, size_t len)
 {
 	struct source_lines ln;
@@ -60,6 +66,7 @@ void parse_mountinfo(struct source_list *l, const char *file, const char *buf, s
 	const char *s;
 	size_t n;
 
+	l->merge = mount_merge;
 	strbuf_init(&sb);
 	source_lines_init(&ln, buf, len);
 	while (source_lines_next(&ln, file, &s, &n)) {
@@ -85,12 +92,6 @@ void parse_mountinfo(struct source_list *l, const char *file, const char *buf, s
 	strbuf_release(&sb);
 }
 
-/* The later of two mounts on one point covers the earlier. */
-static void mount_merge(struct record *keep, const struct record *dup)
-{
-	record_copy(keep, dup);
-}
-
 static int mount_open(void **state, const struct source_opts *o)
 {
 	struct source_list *l = source_list_new(KIND_MOUNT, o);
@@ -101,7 +102,6 @@ static int mount_open(void **state, const struct source_opts *o)
 		source_list_close(l);
 		return -1;
 	}
-	l->merge = mount_merge;
 	parse_mountinfo(l, "/proc/self/mountinfo", buf ? buf : "", len);
 	free(buf);
 	source_list_sort(l);

@@ -210,6 +210,23 @@ static bool is_listening(const char *proto, struct span st, struct span remote)
 	return zero;
 }
 
+/* One socket per worker (SO_REUSEPORT): one port, all their owners. */
+static void port_merge(struct record *keep, const struct record *dup)
+{
+	static const enum attr_id lists[] = { ATTR_EXE, ATTR_USER };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		const unsigned char *p;
+
+		if (!record_has(dup, lists[i]))
+			continue;
+		p = record_bytes(dup, lists[i], &len);
+		if (len)
+			source_append_item(keep, lists[i], (const char *)p, len);
+	}
+}
+
 void parse_proc_net(struct source_list *l, const char *proto, const char *file,
 		    const char *buf, size_t len, const struct port_owners *owners)
 {
@@ -218,6 +235,7 @@ void parse_proc_net(struct source_list *l, const char *proto, const char *file,
 	const char *s;
 	size_t n;
 
+	l->merge = port_merge;
 	source_lines_init(&ln, buf, len);
 	while (source_lines_next(&ln, file, &s, &n)) {
 		struct span f[10];
@@ -248,23 +266,6 @@ void parse_proc_net(struct source_list *l, const char *proto, const char *file,
 	}
 }
 
-/* One socket per worker (SO_REUSEPORT): one port, all their owners. */
-static void port_merge(struct record *keep, const struct record *dup)
-{
-	static const enum attr_id lists[] = { ATTR_EXE, ATTR_USER };
-
-	for (size_t i = 0; i < 2; i++) {
-		size_t len;
-		const unsigned char *p;
-
-		if (!record_has(dup, lists[i]))
-			continue;
-		p = record_bytes(dup, lists[i], &len);
-		if (len)
-			source_append_item(keep, lists[i], (const char *)p, len);
-	}
-}
-
 static int port_open(void **state, const struct source_opts *o)
 {
 	static const char *const protos[] = { "tcp", "tcp6", "udp", "udp6", "raw", "raw6" };
@@ -272,7 +273,6 @@ static int port_open(void **state, const struct source_opts *o)
 	struct port_owners owners = { NULL, 0, 0 };
 	bool want = source_list_wants(l, ATTR_EXE) || source_list_wants(l, ATTR_USER);
 
-	l->merge = port_merge;
 	if (want)
 		owners_scan(&owners);
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
