@@ -75,7 +75,10 @@ static inline bool source_list_wants(const struct source_list *l, enum attr_id a
 	return attrset_has(&l->want, a);
 }
 
-/* The shared source ops over a heap struct source_list as state. */
+/* The shared source ops over a heap struct source_list as state:
+ * const struct source source_x = { ..., .open = x_open, SOURCE_LIST_OPS }; */
+#define SOURCE_LIST_OPS \
+	.next = source_list_next, .stats = source_list_stats, .close = source_list_close
 int source_list_next(void *state, const struct record **out);
 void source_list_stats(void *state, struct source_stats *acc);
 void source_list_close(void *state);
@@ -116,6 +119,29 @@ struct span {
 	const char *p;
 	size_t len;
 };
+
+#define SOURCE_MAX_FIELDS 32
+
+/*
+ * The lines of a table file split into fields at sep (0: at runs of
+ * blanks). Empty lines are skipped, and so are lines with fewer than min
+ * or more than max fields, with a warning ("expected 7 fields, found 5")
+ * unless quiet. where is "file:line" of the current line.
+ */
+struct source_fields {
+	struct source_lines ln;
+	const char *file;
+	char sep;
+	size_t min, max;
+	bool quiet;
+	struct span f[SOURCE_MAX_FIELDS];
+	size_t n;
+	char where[128];
+};
+
+void source_fields_init(struct source_fields *sf, const char *file, const char *buf, size_t len,
+			char sep, size_t min, size_t max);
+bool source_fields_next(struct source_fields *sf);
 
 /* Splits s at every sep into at most max spans; returns the number of
  * fields there are (which may exceed max). */

@@ -10,35 +10,22 @@
 #include "imscan/error.h"
 #include "imscan/source_parse.h"
 
-#define WHERE_MAX 64
-
 void parse_group(struct source_list *l, const char *file, const char *buf, size_t len)
 {
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[4];
-		size_t nf = source_split(s, n, ':', f, 4);
-		char where[WHERE_MAX + 32];
+	source_fields_init(&sf, file, buf, len, ':', 4, 4);
+	while (source_fields_next(&sf)) {
+		const struct span *f = sf.f;
 		struct record *r;
 		int64_t gid;
 
-		if (!n)
-			continue;
-		snprintf(where, sizeof(where), "%.*s:%zu", WHERE_MAX, file, ln.lineno);
-		if (nf != 4) {
-			warning("%s: expected 4 fields, found %zu", where, nf);
-			continue;
-		}
 		if (source_parse_u64(f[2], &gid) < 0) {
-			warning("%s: gid is not a number", where);
+			warning("%s: gid is not a number", sf.where);
 			continue;
 		}
-		source_check_text(where, "name", f[0].p, f[0].len);
-		r = source_list_add(l, f[0].p, f[0].len, where);
+		source_check_text(sf.where, "name", f[0].p, f[0].len);
+		r = source_list_add(l, f[0].p, f[0].len, sf.where);
 		if (!r)
 			continue;
 		record_set_int(r, ATTR_GID, gid);
@@ -48,26 +35,14 @@ void parse_group(struct source_list *l, const char *file, const char *buf, size_
 
 void parse_gshadow(struct source_list *l, const char *file, const char *buf, size_t len)
 {
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[4];
-		size_t nf = source_split(s, n, ':', f, 4);
-		struct record *r;
+	source_fields_init(&sf, file, buf, len, ':', 4, 4);
+	while (source_fields_next(&sf)) {
+		struct record *r = source_list_find(l, sf.f[0].p, sf.f[0].len);
 
-		if (!n)
-			continue;
-		if (nf != 4) {
-			warning("%.*s:%zu: expected 4 fields, found %zu", WHERE_MAX, file,
-				ln.lineno, nf);
-			continue;
-		}
-		r = source_list_find(l, f[0].p, f[0].len);
 		if (r)
-			source_set_sorted_list(r, ATTR_ADMINS, f[2].p, f[2].len);
+			source_set_sorted_list(r, ATTR_ADMINS, sf.f[2].p, sf.f[2].len);
 	}
 }
 
@@ -98,11 +73,5 @@ cleanup:
 }
 
 const struct source source_group = {
-	.kind = KIND_GROUP,
-	.name = "group",
-	.live_only = false,
-	.open = group_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_GROUP, .name = "group", .open = group_open, SOURCE_LIST_OPS
 };

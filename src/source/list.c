@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,4 +446,41 @@ int source_read_opt(const char *root, const char *path, char **buf, size_t *len)
 		return 0;
 	}
 	return r;
+}
+
+void source_fields_init(struct source_fields *sf, const char *file, const char *buf, size_t len,
+			char sep, size_t min, size_t max)
+{
+	memset(sf, 0, sizeof(*sf));
+	source_lines_init(&sf->ln, buf, len);
+	sf->file = file;
+	sf->sep = sep;
+	sf->min = min;
+	sf->max = max;	/* SIZE_MAX: no upper bound (f holds the first ones) */
+}
+
+bool source_fields_next(struct source_fields *sf)
+{
+	const char *s;
+	size_t n;
+
+	while (source_lines_next(&sf->ln, sf->file, &s, &n)) {
+		if (!n)
+			continue;
+		snprintf(sf->where, sizeof(sf->where), "%.64s:%zu", sf->file, sf->ln.lineno);
+		sf->n = sf->sep ? source_split(s, n, sf->sep, sf->f, SOURCE_MAX_FIELDS)
+				: source_split_ws(s, n, sf->f, SOURCE_MAX_FIELDS);
+		if (sf->n >= sf->min && sf->n <= sf->max)
+			return true;
+		if (sf->quiet)
+			continue;
+		if (sf->min == sf->max)
+			warning("%s: expected %zu fields, found %zu", sf->where, sf->min, sf->n);
+		else if (sf->max == SIZE_MAX)
+			warning("%s: expected at least %zu fields", sf->where, sf->min);
+		else
+			warning("%s: expected %zu %s %zu fields, found %zu", sf->where, sf->min,
+				sf->max == sf->min + 1 ? "or" : "to", sf->max, sf->n);
+	}
+	return false;
 }

@@ -15,40 +15,27 @@
 #include "imscan/source_parse.h"
 #include "imscan/xalloc.h"
 
-#define WHERE_MAX 64
-
 void parse_proc_modules(struct source_list *l, const char *file, const char *buf, size_t len)
 {
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[8];
-		size_t nf = source_split_ws(s, n, f, 8);
-		char where[WHERE_MAX + 32];
+	source_fields_init(&sf, file, buf, len, 0, 6, 7);
+	while (source_fields_next(&sf)) {
+		const struct span *f = sf.f;
 		struct record *r;
 		int64_t size;
 
-		if (!n)
-			continue;
-		snprintf(where, sizeof(where), "%.*s:%zu", WHERE_MAX, file, ln.lineno);
-		if (nf < 6 || nf > 7) {
-			warning("%s: expected 6 or 7 fields, found %zu", where, nf);
-			continue;
-		}
 		if (source_parse_u64(f[1], &size) < 0) {
-			warning("%s: size is not a number", where);
+			warning("%s: size is not a number", sf.where);
 			continue;
 		}
-		source_check_text(where, "name", f[0].p, f[0].len);
-		r = source_list_add(l, f[0].p, f[0].len, where);
+		source_check_text(sf.where, "name", f[0].p, f[0].len);
+		r = source_list_add(l, f[0].p, f[0].len, sf.where);
 		if (!r)
 			continue;
 		record_set_int(r, ATTR_SIZE, size);
 		record_set_bytes(r, ATTR_STATE, f[4].p, f[4].len);
-		if (nf == 7 && f[6].len >= 2 && f[6].p[0] == '(' && f[6].p[f[6].len - 1] == ')')
+		if (sf.n == 7 && f[6].len >= 2 && f[6].p[0] == '(' && f[6].p[f[6].len - 1] == ')')
 			record_set_bytes(r, ATTR_TAINT, f[6].p + 1, f[6].len - 2);
 		else
 			record_set_str(r, ATTR_TAINT, "");
@@ -134,11 +121,6 @@ static int module_open(void **state, const struct source_opts *o)
 }
 
 const struct source source_module = {
-	.kind = KIND_MODULE,
-	.name = "module",
-	.live_only = true,
-	.open = module_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_MODULE, .name = "module", .live_only = true, .open = module_open,
+	SOURCE_LIST_OPS
 };

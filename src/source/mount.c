@@ -5,6 +5,7 @@
  * dropped noexec is seen). Where mounts are stacked on one point, the top
  * one (the last listed) counts: it is what paths resolve to.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,6 @@
 #include "imscan/error.h"
 #include "imscan/source_parse.h"
 #include "imscan/strbuf.h"
-
-#define WHERE_MAX 64
 
 /* mountinfo escapes blank, tab, newline and backslash as \ooo. */
 static void unescape(struct strbuf *sb, struct span f)
@@ -61,33 +60,25 @@ static void mount_merge(struct record *keep, const struct record *dup)
 
 void parse_mountinfo(struct source_list *l, const char *file, const char *buf, size_t len)
 {
-	struct source_lines ln;
+	struct source_fields sf;
 	struct strbuf sb;
-	const char *s;
-	size_t n;
 
 	l->merge = mount_merge;
 	strbuf_init(&sb);
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[32];
-		size_t nf = source_split_ws(s, n, f, 32), sep;
-		char where[WHERE_MAX + 32];
+	source_fields_init(&sf, file, buf, len, 0, 1, SIZE_MAX);
+	while (source_fields_next(&sf)) {
+		size_t sep = sf.n <= SOURCE_MAX_FIELDS ? separator(sf.f, sf.n) : 0;
 		struct record *r;
 
-		if (!n)
-			continue;
-		snprintf(where, sizeof(where), "%.*s:%zu", WHERE_MAX, file, ln.lineno);
-		sep = nf <= 32 ? separator(f, nf) : 0;
-		if (!sep || nf != sep + 4) {
-			warning("%s: not a mountinfo line", where);
+		if (!sep || sf.n != sep + 4) {
+			warning("%s: not a mountinfo line", sf.where);
 			continue;
 		}
-		unescape(&sb, f[4]);
-		source_check_text(where, "mount point", sb.buf, sb.len);
-		r = source_list_add(l, sb.buf, sb.len, where);
+		unescape(&sb, sf.f[4]);
+		source_check_text(sf.where, "mount point", sb.buf, sb.len);
+		r = source_list_add(l, sb.buf, sb.len, sf.where);
 		if (r)
-			set_mount(r, f, sep, &sb);
+			set_mount(r, sf.f, sep, &sb);
 	}
 	strbuf_release(&sb);
 }
@@ -110,11 +101,6 @@ static int mount_open(void **state, const struct source_opts *o)
 }
 
 const struct source source_mount = {
-	.kind = KIND_MOUNT,
-	.name = "mount",
-	.live_only = true,
-	.open = mount_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_MOUNT, .name = "mount", .live_only = true, .open = mount_open,
+	SOURCE_LIST_OPS
 };

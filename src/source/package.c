@@ -216,11 +216,6 @@ static int package_open(void **state, const struct source_opts *o)
 }
 
 const struct source source_package = {
-	.kind = KIND_PACKAGE,
-	.name = "package",
-	.live_only = false,
-	.open = package_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_PACKAGE, .name = "package", .open = package_open,
+	SOURCE_LIST_OPS
 };

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,6 @@
 #include "imscan/error.h"
 #include "imscan/source_parse.h"
 #include "imscan/xalloc.h"
-
-#define WHERE_MAX 64
 
 struct owner {
 	uint64_t inode;
@@ -231,36 +230,31 @@ void parse_proc_net(struct source_list *l, const char *proto, const char *file,
 		    const char *buf, size_t len, const struct port_owners *owners)
 {
 	bool v6 = strchr(proto, '6') != NULL;
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
 	l->merge = port_merge;
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[10];
-		char addr[INET6_ADDRSTRLEN], key[128], where[WHERE_MAX + 32];
+	const char *header;
+	size_t hlen;
+
+	source_fields_init(&sf, file, buf, len, 0, 10, SIZE_MAX);
+	source_lines_next(&sf.ln, file, &header, &hlen);
+	while (source_fields_next(&sf)) {
+		const struct span *f = sf.f;
+		char addr[INET6_ADDRSTRLEN], key[128];
 		unsigned port, rport;
 		int64_t inode;
 		struct record *r;
 
-		if (ln.lineno == 1 || !n)
-			continue;	/* the header */
-		snprintf(where, sizeof(where), "%.*s:%zu", WHERE_MAX, file, ln.lineno);
-		if (source_split_ws(s, n, f, 10) < 10) {
-			warning("%s: expected at least 10 fields", where);
-			continue;
-		}
 		if (parse_addr(f[1], v6, addr, sizeof(addr), &port) < 0 ||
 		    parse_addr(f[2], v6, key, sizeof(key), &rport) < 0 ||
 		    source_parse_u64(f[9], &inode) < 0) {
-			warning("%s: malformed address or inode", where);
+			warning("%s: malformed address or inode", sf.where);
 			continue;
 		}
 		if (!is_listening(proto, f[3], f[2]))
 			continue;
 		snprintf(key, sizeof(key), "%s/%s/%u", proto, addr, port);
-		r = source_list_add(l, key, strlen(key), where);
+		r = source_list_add(l, key, strlen(key), sf.where);
 		if (r && owners)
 			fill_owners(r, owners, (uint64_t)inode);
 	}
@@ -297,11 +291,6 @@ static int port_open(void **state, const struct source_opts *o)
 }
 
 const struct source source_port = {
-	.kind = KIND_PORT,
-	.name = "port",
-	.live_only = true,
-	.open = port_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_PORT, .name = "port", .live_only = true, .open = port_open,
+	SOURCE_LIST_OPS
 };

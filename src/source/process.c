@@ -163,11 +163,6 @@ static int process_open(void **state, const struct source_opts *o)
 }
 
 const struct source source_process = {
-	.kind = KIND_PROCESS,
-	.name = "process",
-	.live_only = true,
-	.open = process_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_PROCESS, .name = "process", .live_only = true, .open = process_open,
+	SOURCE_LIST_OPS
 };

@@ -406,11 +406,6 @@ static int service_open(void **state, const struct source_opts *o)
 }
 
 const struct source source_service = {
-	.kind = KIND_SERVICE,
-	.name = "service",
-	.live_only = false,
-	.open = service_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_SERVICE, .name = "service", .open = service_open,
+	SOURCE_LIST_OPS
 };

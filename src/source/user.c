@@ -15,8 +15,6 @@
 #include "imscan/source_parse.h"
 #include "imscan/xalloc.h"
 
-#define WHERE_MAX 64
-
 static const char *password_state(struct span pw)
 {
 	if (!pw.len)
@@ -43,31 +41,20 @@ static void set_password(struct record *r, struct span pw, const unsigned char *
 void parse_passwd(struct source_list *l, const char *file, const char *buf, size_t len,
 		  const unsigned char *key)
 {
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[7];
-		size_t nf = source_split(s, n, ':', f, 7);
-		char where[WHERE_MAX + 32];
+	source_fields_init(&sf, file, buf, len, ':', 7, 7);
+	while (source_fields_next(&sf)) {
+		const struct span *f = sf.f;
 		int64_t uid, gid;
 		struct record *r;
 
-		if (!n)
-			continue;
-		snprintf(where, sizeof(where), "%.*s:%zu", WHERE_MAX, file, ln.lineno);
-		if (nf != 7) {
-			warning("%s: expected 7 fields, found %zu", where, nf);
-			continue;
-		}
 		if (source_parse_u64(f[2], &uid) < 0 || source_parse_u64(f[3], &gid) < 0) {
-			warning("%s: uid or gid is not a number", where);
+			warning("%s: uid or gid is not a number", sf.where);
 			continue;
 		}
-		source_check_text(where, "name", f[0].p, f[0].len);
-		r = source_list_add(l, f[0].p, f[0].len, where);
+		source_check_text(sf.where, "name", f[0].p, f[0].len);
+		r = source_list_add(l, f[0].p, f[0].len, sf.where);
 		if (!r)
 			continue;
 		record_set_int(r, ATTR_UID, uid);
@@ -89,25 +76,13 @@ static const enum attr_id shadow_days[] = {
 void parse_shadow(struct source_list *l, const char *file, const char *buf, size_t len,
 		  const unsigned char *key)
 {
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[9];
-		size_t nf = source_split(s, n, ':', f, 9);
-		char where[WHERE_MAX + 32];
-		struct record *r;
+	source_fields_init(&sf, file, buf, len, ':', 9, 9);
+	while (source_fields_next(&sf)) {
+		const struct span *f = sf.f;
+		struct record *r = source_list_find(l, f[0].p, f[0].len);
 
-		if (!n)
-			continue;
-		snprintf(where, sizeof(where), "%.*s:%zu", WHERE_MAX, file, ln.lineno);
-		if (nf != 9) {
-			warning("%s: expected 9 fields, found %zu", where, nf);
-			continue;
-		}
-		r = source_list_find(l, f[0].p, f[0].len);
 		if (!r)
 			continue;
 		set_password(r, f[1], key);
@@ -117,7 +92,7 @@ void parse_shadow(struct source_list *l, const char *file, const char *buf, size
 			if (!f[2 + i].len)
 				continue;
 			if (source_parse_u64(f[2 + i], &v) < 0) {
-				warning("%s: field %zu is not a number", where, i + 3);
+				warning("%s: field %zu is not a number", sf.where, i + 3);
 				continue;
 			}
 			record_set_int(r, shadow_days[i], v);
@@ -146,23 +121,17 @@ void finish_users(struct source_list *l)
 
 void parse_user_groups(struct source_list *l, const char *file, const char *buf, size_t len)
 {
-	struct source_lines ln;
-	const char *s;
-	size_t n;
+	struct source_fields sf;
 
-	source_lines_init(&ln, buf, len);
-	while (source_lines_next(&ln, file, &s, &n)) {
-		struct span f[4];
-		size_t nf = source_split(s, n, ':', f, 4), nm;
-		struct span *m;
+	source_fields_init(&sf, file, buf, len, ':', 4, 4);
+	sf.quiet = true;	/* the group source warns about malformed lines */
+	while (source_fields_next(&sf)) {
+		const struct span *f = sf.f;
+		size_t nm = source_split(f[3].p, f[3].len, ',', NULL, 0);
+		struct span *m = xreallocarray(NULL, nm, sizeof(*m));
 
-		/* The group source warns about malformed lines. */
-		if (nf != 4 || !f[0].len || !f[3].len)
-			continue;
-		nm = source_split(f[3].p, f[3].len, ',', NULL, 0);
-		m = xreallocarray(NULL, nm, sizeof(*m));
 		source_split(f[3].p, f[3].len, ',', m, nm);
-		for (size_t i = 0; i < nm; i++) {
+		for (size_t i = 0; f[0].len && i < nm; i++) {
 			struct record *r = source_list_find(l, m[i].p, m[i].len);
 
 			if (r)
@@ -201,11 +170,5 @@ cleanup:
 }
 
 const struct source source_user = {
-	.kind = KIND_USER,
-	.name = "user",
-	.live_only = false,
-	.open = user_open,
-	.next = source_list_next,
-	.stats = source_list_stats,
-	.close = source_list_close,
+	.kind = KIND_USER, .name = "user", .open = user_open, SOURCE_LIST_OPS
 };
