@@ -65,7 +65,8 @@ struct record *source_list_add(struct source_list *l, const char *key, size_t le
 			       const char *where);
 /* Whether the entities of the list's kind select key. */
 bool source_list_selects(const struct source_list *l, const char *key, size_t len);
-/* Sorts by key and drops later duplicates with a warning (or merge()). */
+/* Sorts by key and drops later duplicates with a warning (or merge()).
+ * With rules, attributes no entity of the kind asked for are dropped. */
 void source_list_sort(struct source_list *l);
 /* After sort: the record with that key, or NULL. */
 struct record *source_list_find(const struct source_list *l, const char *key, size_t len);
@@ -157,6 +158,8 @@ void source_check_text(const char *where, const char *field, const char *p, size
 /* Sets a to the ','-separated items of p, sorted and without empty
  * ones or duplicates (so that reordering a list is no change). */
 void source_set_sorted_list(struct record *r, enum attr_id a, const char *p, size_t n);
+/* The same with items separated by sep. */
+void source_set_sorted_items(struct record *r, enum attr_id a, const char *p, size_t n, char sep);
 /* Appends ",item" (or "item") to the bytes of a. */
 void source_append_item(struct record *r, enum attr_id a, const char *p, size_t n);
 

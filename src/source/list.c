@@ -116,11 +116,24 @@ static int ordered_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Parsers fill what is cheap to fill; records keep what was asked for. */
+static void keep_wanted(struct source_list *l)
+{
+	struct attrset keep = l->want;
+
+	if (!l->rules)
+		return;
+	attrset_add(&keep, ATTR_ERROR);
+	for (size_t i = 0; i < l->n; i++)
+		attrset_and(&l->recs[i]->present, &keep);
+}
+
 void source_list_sort(struct source_list *l)
 {
 	struct ordered *o;
 	size_t n = 0;
 
+	keep_wanted(l);
 	if (l->n < 2)
 		return;
 	o = xreallocarray(NULL, l->n, sizeof(*o));
@@ -400,18 +413,23 @@ static int span_cmp(const void *pa, const void *pb)
 
 void source_set_sorted_list(struct record *r, enum attr_id a, const char *p, size_t n)
 {
-	size_t cnt = source_split(p, n, ',', NULL, 0), m;
+	source_set_sorted_items(r, a, p, n, ',');
+}
+
+void source_set_sorted_items(struct record *r, enum attr_id a, const char *p, size_t n, char sep)
+{
+	size_t cnt = source_split(p, n, sep, NULL, 0), m;
 	struct span *it = xreallocarray(NULL, cnt, sizeof(*it));
 	struct strbuf sb;
 
-	m = source_split(p, n, ',', it, cnt);
+	m = source_split(p, n, sep, it, cnt);
 	qsort(it, m, sizeof(*it), span_cmp);
 	strbuf_init(&sb);
 	for (size_t i = 0; i < m; i++) {
 		if (!it[i].len || (i && !span_cmp(&it[i - 1], &it[i])))
 			continue;
 		if (sb.len)
-			strbuf_addc(&sb, ',');
+			strbuf_addc(&sb, sep);
 		strbuf_add(&sb, it[i].p, it[i].len);
 	}
 	record_set_bytes(r, a, sb.buf, sb.len);

@@ -126,7 +126,7 @@ static void add_exe(struct source_list *l, const struct proc *v, size_t n)
 			source_add_user_name(r, ATTR_USER, v[i].uid);
 		if (v[i].cmdline) {
 			if (cmd.len)
-				strbuf_addc(&cmd, ',');
+				strbuf_addc(&cmd, '\n');
 			strbuf_adds(&cmd, v[i].cmdline);
 		}
 	}
@@ -134,7 +134,7 @@ static void add_exe(struct source_list *l, const struct proc *v, size_t n)
 	record_set_int(r, ATTR_DELETED, deleted);
 	record_set_int(r, ATTR_COUNT, (int64_t)n);
 	if (source_list_wants(l, ATTR_CMDLINE))
-		source_set_sorted_list(r, ATTR_CMDLINE, cmd.buf, cmd.len);
+		source_set_sorted_items(r, ATTR_CMDLINE, cmd.buf, cmd.len, '\n');
 	strbuf_release(&cmd);
 	snprintf(path, sizeof(path), "/proc/%d/exe", v[0].pid);
 	if (source_hash_file(l, r, path) < 0)

@@ -141,6 +141,11 @@ START_TEST(test_processes)
 		 my_user());
 	ck_assert_str_eq(got, want);
 	free(got);
+	/* On request, the command line; never the pid. */
+	got = src_dump(&source_process, "/", entity_rules("process", path, "\"cmdline\""), NULL);
+	snprintf(want, sizeof(want), "%s cmdline=%s 60 @0\n", path, path);
+	ck_assert_str_eq(got, want);
+	free(got);
 	/* Deleted while it runs: still hashed, through /proc/PID/exe. */
 	ck_assert_int_eq(unlink(path), 0);
 	got = src_dump(&source_process, "/", rules, NULL);
