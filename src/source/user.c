@@ -111,7 +111,7 @@ void finish_users(struct source_list *l)
 			/* Sorted only now: group lines come in file order. */
 			size_t len;
 			const unsigned char *p = record_bytes(r, ATTR_GROUPS, &len);
-			char *g = strndup((const char *)p, len);
+			char *g = xmemdup(p, len + 1);	/* names may hold NUL bytes */
 
 			source_set_sorted_list(r, ATTR_GROUPS, g, len);
 			free(g);
