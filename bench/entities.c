@@ -23,12 +23,23 @@ static const struct source *const all[] = {
 };
 #define NALL (sizeof(all) / sizeof(all[0]))
 
-static double now_ms(void)
+static double clock_ms(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Wall time, and CPU time, which a busy machine disturbs less. */
+static double now_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+static double cpu_ms(void)
+{
+	return clock_ms(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void print_record(const struct record *r)
@@ -90,22 +101,25 @@ static void bench_status(void)
 {
 	size_t len;
 	char *text = synthetic_status(5000, &len);
-	double best = 1e9;
+	double best = 1e9, best_cpu = 1e9;
 
 	for (int k = 0; k < 5; k++) {
 		struct source_list l;
-		double t0 = now_ms();
+		double t0 = now_ms(), c0 = cpu_ms();
 
 		source_list_init(&l, KIND_PACKAGE, NULL);
 		parse_dpkg_status(&l, "status", text, len);
 		source_list_sort(&l);
 		if (now_ms() - t0 < best)
 			best = now_ms() - t0;
+		if (cpu_ms() - c0 < best_cpu)
+			best_cpu = cpu_ms() - c0;
 		if (l.n != 5000)
 			fprintf(stderr, "entities: synthetic status: %zu packages\n", l.n);
 		source_list_release(&l);
 	}
-	printf("dpkg status, 5000 packages (%zu bytes): %.2f ms (best of 5)\n", len, best);
+	printf("dpkg status, 5000 packages (%zu bytes): %.2f ms wall, %.2f ms CPU "
+	       "(best of 5)\n", len, best, best_cpu);
 	free(text);
 }
 
@@ -113,7 +127,7 @@ int main(int argc, char **argv)
 {
 	static const unsigned char key[32] = { 1 };
 	struct source_opts o = { .root = "/", .digest_key = key };
-	double total = 0;
+	double total = 0, total_cpu = 0;
 
 	if (argc >= 3 && !strcmp(argv[1], "-v")) {
 		unsigned long n;
@@ -128,15 +142,17 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NALL; i++) {
 		unsigned long n;
-		double t0 = now_ms(), dt;
+		double t0 = now_ms(), c0 = cpu_ms(), dt, dc;
 
 		if (run(all[i], &o, false, &n) < 0)
 			return 1;
 		dt = now_ms() - t0;
+		dc = cpu_ms() - c0;
 		total += dt;
-		printf("%-8s %6lu entities %8.2f ms\n", all[i]->name, n, dt);
+		total_cpu += dc;
+		printf("%-8s %6lu entities %8.2f ms wall %8.2f ms CPU\n", all[i]->name, n, dt, dc);
 	}
-	printf("all      %24.2f ms\n", total);
+	printf("all      %24.2f ms wall %8.2f ms CPU\n", total, total_cpu);
 	bench_status();
 	return 0;
 }
