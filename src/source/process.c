@@ -118,6 +118,7 @@ static void add_exe(struct source_list *l, const struct proc *v, size_t n)
 
 	if (!r)
 		return;
+	source_check_text("/proc", "executable path", v[0].exe, strlen(v[0].exe));
 	strbuf_init(&cmd);
 	record_set_str(r, ATTR_USER, "");
 	for (size_t i = 0; i < n; i++) {

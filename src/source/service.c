@@ -353,6 +353,7 @@ static void add_unit(struct source_list *l, const struct source_opts *o, int roo
 
 	if (!r)
 		return;
+	source_check_text(unit_dirs[u->dir], "unit name", u->name, strlen(u->name));
 	strbuf_init(&path);
 	if (u->target && u->target[0] == '/')
 		strbuf_adds(&path, u->target);

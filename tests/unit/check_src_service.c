@@ -138,6 +138,34 @@ START_TEST(test_service_selection)
 }
 END_TEST
 
+/* A hostile unit name is kept, with a warning; a unit whose link points
+ * nowhere records why. */
+START_TEST(test_service_hostile)
+{
+	char *root = unit_tmpdir(), *got, *warned, want[1024], d[65];
+
+	src_write(root, LIB "ev\x01l.service", "[Service]\n");
+	src_write(root, ETC "keep", "");
+	link_at(root, ETC "dangling.service", "/usr/lib/systemd/system/nothere.service");
+	src_hex_digest("[Service]\n", NULL, d);
+	src_catch_start();
+	got = src_dump(&source_service, root, NULL, NULL);
+	warned = src_catch_stop();
+	snprintf(want, sizeof(want),
+		 "dangling.service error=unit file does not exist enabled=alias "
+		 "path=/usr/lib/systemd/system/nothere.service\n"
+		 "ev\x01l.service enabled=static unit=%s path=/usr/lib/systemd/system/ev\\x01l.service\n",
+		 d);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(warned, "/usr/lib/systemd/system: unit name has control characters or "
+				 "invalid UTF-8\n");
+	free(got);
+	free(warned);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 Suite *make_src_service_suite(void)
 {
 	Suite *s = suite_create("src_service");
@@ -147,6 +175,7 @@ Suite *make_src_service_suite(void)
 	tcase_add_test(tc, test_service_changes);
 	tcase_add_test(tc, test_dropins);
 	tcase_add_test(tc, test_service_selection);
+	tcase_add_test(tc, test_service_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }
