@@ -50,7 +50,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
 HDR  := $(wildcard include/imscan/*.h src/*/*.h)
 
-.PHONY: all deps check unit cli sanitize valgrind fuzz bench install uninstall clean depcheck
+.PHONY: all deps check unit cli sanitize valgrind fuzz bench bench-entities install uninstall clean depcheck
 
 all: imscan
 
@@ -112,8 +112,16 @@ valgrind: $(B)/imscan $(B)/unit_tests
 fuzz:
 	$(MAKE) -C tests/fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
 
-bench: imscan
+bench: imscan $(B)/bench-entities
 	sh bench/run.sh
+	$(B)/bench-entities
+
+# The non-file sources alone: live collection and a 5,000-package status.
+bench-entities: $(B)/bench-entities
+	$(B)/bench-entities
+
+$(B)/bench-entities: bench/entities.c $(LIBOBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/entities.c $(LIBOBJ) $(LDLIBS_ALL)
 
 # ---- set-up, install ------------------------------------------------------
 

@@ -66,6 +66,40 @@ enum attr_id {
 	ATTR_BLAKE2B,	/* BLAKE2b-256 */
 	ATTR_XXH128,	/* XXH3-128, not cryptographic */
 	ATTR_ERROR,	/* why the entity could not be read fully */
+	/* Non-file entities (issue 12). */
+	ATTR_GECOS,	/* user: comment field of passwd */
+	ATTR_HOME,
+	ATTR_SHELL,
+	ATTR_PASSWORD,	/* user: BLAKE2b keyed with the baseline's key, of the hash */
+	ATTR_PASSWORD_STATE,	/* user: "locked", "empty", "set" or "none" */
+	ATTR_LAST_CHANGE,	/* user: days since 1970-01-01 (shadow) */
+	ATTR_MIN_DAYS,
+	ATTR_MAX_DAYS,
+	ATTR_WARN_DAYS,
+	ATTR_INACTIVE_DAYS,
+	ATTR_EXPIRE,	/* user: account expiry, days since 1970-01-01 */
+	ATTR_GROUPS,	/* user: supplementary group names, sorted, ',' separated */
+	ATTR_MEMBERS,	/* group: member names as listed, ',' separated */
+	ATTR_ADMINS,	/* group: gshadow administrators */
+	ATTR_VERSION,	/* package */
+	ATTR_ARCH,	/* package: architecture */
+	ATTR_STATUS,	/* package: "want flag status" of dpkg */
+	ATTR_MD5SUMS,	/* package: BLAKE2b-256 of its md5sums list */
+	ATTR_ENABLED,	/* service: as systemctl is-enabled prints it */
+	ATTR_UNIT,	/* service: BLAKE2b-256 of the unit file */
+	ATTR_DROPINS,	/* service: BLAKE2b-256 over its drop-in files */
+	ATTR_PATH,	/* service: the unit file it resolves to; module: its file */
+	ATTR_ACTIVE,	/* service: live only, "active" or "inactive" */
+	ATTR_EXE,	/* port: owning executables, ',' separated */
+	ATTR_USER,	/* port, process: owning user names, ',' separated */
+	ATTR_DELETED,	/* process: 1 if the executable was deleted */
+	ATTR_COUNT,	/* process: number of processes */
+	ATTR_CMDLINE,	/* process: distinct command lines, '\n' separated */
+	ATTR_STATE,	/* module: Live, Loading, Unloading */
+	ATTR_TAINT,	/* module: taint flags, "" if none */
+	ATTR_SOURCE,	/* mount: what is mounted */
+	ATTR_FSTYPE,	/* mount */
+	ATTR_OPTIONS,	/* mount: per-mount and super block options */
 	ATTR__COUNT
 };
 

@@ -56,6 +56,9 @@ struct source_opts {
 	 * (a file base that does not exist under root), as a mistyped one
 	 * would otherwise monitor nothing without a word. */
 	bool warn_missing;
+	/* The baseline's key for keyed digests of secrets (user password
+	 * hashes), 32 bytes; NULL: such digests are left out. */
+	const unsigned char *digest_key;
 };
 
 struct source_stats {

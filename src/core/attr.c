@@ -11,15 +11,24 @@
 #define F KINDBIT(KIND_FILE)
 #define STD ATTRF_STANDARD
 #define ND ATTRF_NOT_DIR
+#define U KINDBIT(KIND_USER)
+#define G KINDBIT(KIND_GROUP)
+#define PK KINDBIT(KIND_PACKAGE)
+#define PT KINDBIT(KIND_PORT)
+#define PR KINDBIT(KIND_PROCESS)
+#define SV KINDBIT(KIND_SERVICE)
+#define MD KINDBIT(KIND_MODULE)
+#define MT KINDBIT(KIND_MOUNT)
+#define BY ATTR_T_BYTES
 
 const struct attr_info attr_table[ATTR__COUNT] = {
 	[ATTR_TYPE]    = { "type",    ATTR_T_INT,   ATTR_PR_FTYPE, F, STD, "file type" },
 	[ATTR_MODE]    = { "mode",    ATTR_T_INT,   ATTR_PR_MODE,  F, STD, "permission bits, setuid, setgid, sticky" },
-	[ATTR_UID]     = { "uid",     ATTR_T_INT,   ATTR_PR_DEC,   F, STD, "owner's user id" },
-	[ATTR_GID]     = { "gid",     ATTR_T_INT,   ATTR_PR_DEC,   F, STD, "group id" },
+	[ATTR_UID]     = { "uid",     ATTR_T_INT,   ATTR_PR_DEC,   F | U, STD, "owner's user id" },
+	[ATTR_GID]     = { "gid",     ATTR_T_INT,   ATTR_PR_DEC,   F | U | G, STD, "group id" },
 	[ATTR_OWNER]   = { "owner",   ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "owner's name in the scanned root's /etc/passwd" },
 	[ATTR_GROUP]   = { "group",   ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "group's name in the scanned root's /etc/group" },
-	[ATTR_SIZE]    = { "size",    ATTR_T_INT,   ATTR_PR_DEC,   F, STD | ND, "size in bytes" },
+	[ATTR_SIZE]    = { "size",    ATTR_T_INT,   ATTR_PR_DEC,   F | MD, STD | ND, "size in bytes" },
 	[ATTR_MTIME]   = { "mtime",   ATTR_T_INT,   ATTR_PR_TIME,  F, STD | ND, "content modification time" },
 	[ATTR_CTIME]   = { "ctime",   ATTR_T_INT,   ATTR_PR_TIME,  F, STD | ND, "inode change time" },
 	[ATTR_ATIME]   = { "atime",   ATTR_T_INT,   ATTR_PR_TIME,  F, 0, "access time" },
@@ -35,11 +44,52 @@ const struct attr_info attr_table[ATTR__COUNT] = {
 	[ATTR_CAPS]    = { "caps",    ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "file capabilities" },
 	[ATTR_SELINUX] = { "selinux", ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "SELinux label" },
 	[ATTR_FLAGS]   = { "flags",   ATTR_T_INT,   ATTR_PR_FLAGS, F, STD, "chattr flags (immutable, append-only, ...)" },
-	[ATTR_SHA256]  = { "sha256",  ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "SHA-256 of the content" },
-	[ATTR_SHA512]  = { "sha512",  ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "SHA-512 of the content" },
-	[ATTR_BLAKE2B] = { "blake2b", ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "BLAKE2b-256 of the content" },
-	[ATTR_XXH128]  = { "xxh128",  ATTR_T_BYTES, ATTR_PR_HEX,   F, ATTRF_HASH, "XXH3-128 of the content (fast, not cryptographic)" },
+	[ATTR_SHA256]  = { "sha256",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "SHA-256 of the content" },
+	[ATTR_SHA512]  = { "sha512",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "SHA-512 of the content" },
+	[ATTR_BLAKE2B] = { "blake2b", ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "BLAKE2b-256 of the content" },
+	[ATTR_XXH128]  = { "xxh128",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "XXH3-128 of the content (fast, not cryptographic)" },
 	[ATTR_ERROR]   = { "error",   ATTR_T_BYTES, ATTR_PR_STR,   ~0u, ATTRF_INTERNAL, "why the entity could not be read" },
+	[ATTR_GECOS]   = { "gecos",   BY, ATTR_PR_STR, U, STD, "comment (full name) field" },
+	[ATTR_HOME]    = { "home",    BY, ATTR_PR_STR, U, STD, "home directory" },
+	[ATTR_SHELL]   = { "shell",   BY, ATTR_PR_STR, U, STD, "login shell" },
+	[ATTR_PASSWORD] = { "password", BY, ATTR_PR_HEX, U, STD,
+			    "keyed digest of the password hash (the hash is never stored)" },
+	[ATTR_PASSWORD_STATE] = { "password_state", BY, ATTR_PR_STR, U, STD,
+				  "locked, empty, set or none" },
+	[ATTR_LAST_CHANGE] = { "last_change", ATTR_T_INT, ATTR_PR_DEC, U, STD,
+			       "day of the last password change (days since 1970-01-01)" },
+	[ATTR_MIN_DAYS] = { "min_days", ATTR_T_INT, ATTR_PR_DEC, U, STD, "minimum password age" },
+	[ATTR_MAX_DAYS] = { "max_days", ATTR_T_INT, ATTR_PR_DEC, U, STD, "maximum password age" },
+	[ATTR_WARN_DAYS] = { "warn_days", ATTR_T_INT, ATTR_PR_DEC, U, STD, "password warning period" },
+	[ATTR_INACTIVE_DAYS] = { "inactive_days", ATTR_T_INT, ATTR_PR_DEC, U, STD,
+				 "password inactivity period" },
+	[ATTR_EXPIRE]  = { "expire",  ATTR_T_INT, ATTR_PR_DEC, U, STD,
+			   "account expiry (days since 1970-01-01)" },
+	[ATTR_GROUPS]  = { "groups",  BY, ATTR_PR_STR, U, STD, "supplementary groups" },
+	[ATTR_MEMBERS] = { "members", BY, ATTR_PR_STR, G, STD, "member users" },
+	[ATTR_ADMINS]  = { "admins",  BY, ATTR_PR_STR, G, STD, "group administrators (gshadow)" },
+	[ATTR_VERSION] = { "version", BY, ATTR_PR_STR, PK, STD, "package version" },
+	[ATTR_ARCH]    = { "arch",    BY, ATTR_PR_STR, PK, STD, "package architecture" },
+	[ATTR_STATUS]  = { "status",  BY, ATTR_PR_STR, PK, STD, "dpkg want, flag and status" },
+	[ATTR_MD5SUMS] = { "md5sums", BY, ATTR_PR_HEX, PK, STD,
+			   "digest of the package's md5sums list" },
+	[ATTR_ENABLED] = { "enabled", BY, ATTR_PR_STR, SV, STD,
+			   "enabled state as systemctl is-enabled prints it" },
+	[ATTR_UNIT]    = { "unit",    BY, ATTR_PR_HEX, SV, STD, "digest of the unit file" },
+	[ATTR_DROPINS] = { "dropins", BY, ATTR_PR_HEX, SV, STD, "digest of the unit's drop-in files" },
+	[ATTR_PATH]    = { "path",    BY, ATTR_PR_STR, SV | MD, STD, "the file it resolves to" },
+	[ATTR_ACTIVE]  = { "active",  BY, ATTR_PR_STR, SV, 0, "active or inactive (live only)" },
+	[ATTR_EXE]     = { "exe",     BY, ATTR_PR_STR, PT, STD, "executables of the owning processes" },
+	[ATTR_USER]    = { "user",    BY, ATTR_PR_STR, PT | PR, 0, "users of the owning processes" },
+	[ATTR_DELETED] = { "deleted", ATTR_T_INT, ATTR_PR_DEC, PR, STD,
+			   "1 if the running executable was deleted" },
+	[ATTR_COUNT]   = { "count",   ATTR_T_INT, ATTR_PR_DEC, PR, 0, "number of processes" },
+	[ATTR_CMDLINE] = { "cmdline", BY, ATTR_PR_STR, PR, 0, "command lines" },
+	[ATTR_STATE]   = { "state",   BY, ATTR_PR_STR, MD, STD, "Live, Loading or Unloading" },
+	[ATTR_TAINT]   = { "taint",   BY, ATTR_PR_STR, MD, STD, "taint flags" },
+	[ATTR_SOURCE]  = { "source",  BY, ATTR_PR_STR, MT, STD, "what is mounted" },
+	[ATTR_FSTYPE]  = { "fstype",  BY, ATTR_PR_STR, MT, STD, "file system type" },
+	[ATTR_OPTIONS] = { "options", BY, ATTR_PR_STR, MT, STD, "mount and super block options" },
 };
 
 static const char *const kind_names[KIND__COUNT] = {
@@ -80,7 +130,7 @@ struct attrset attr_standard(enum kind k, enum attr_id hash)
 	for (int a = 0; a < ATTR__COUNT; a++)
 		if ((attr_table[a].flags & STD) && (attr_table[a].kinds & KINDBIT(k)))
 			attrset_add(&s, (enum attr_id)a);
-	if (k == KIND_FILE && attr_is_hash(hash))
+	if (attr_is_hash(hash) && (attr_table[hash].kinds & KINDBIT(k)))
 		attrset_add(&s, hash);
 	return s;
 }

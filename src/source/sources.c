@@ -12,11 +12,20 @@
 #include "imscan/error.h"
 #include "imscan/file.h"
 #include "imscan/source.h"
+#include "imscan/source_list.h"
 #include "imscan/strbuf.h"
 #include "imscan/xalloc.h"
 
 const struct source *const sources[] = {
 	&file_source,
+	&source_user,
+	&source_group,
+	&source_package,
+	&source_port,
+	&source_process,
+	&source_service,
+	&source_module,
+	&source_mount,
 	NULL,
 };
 
@@ -40,18 +49,6 @@ static bool wants_kind(const struct ruleset *rs, enum kind k)
 		if (rs->ents[i]->type == k)
 			return true;
 	return false;
-}
-
-/* A rule that asks for what nothing reads must not look monitored. */
-static void warn_unmonitored(const struct ruleset *rs, enum kind k)
-{
-	for (size_t i = 0; i < rs->nents; i++) {
-		const struct entity *e = rs->ents[i];
-
-		if (e->type == k)
-			warning("rule %s: entities[%zu]: type \"%s\" is not monitored yet",
-				e->rule->id, (size_t)(e - e->rule->entities), kind_name(k));
-	}
 }
 
 /* One line for a live-only source under another root, naming its rules. */
@@ -84,10 +81,7 @@ struct source_run *sources_open(const struct source_opts *o)
 
 		if (!wants_kind(o->rules, (enum kind)k))
 			continue;
-		if (!(s = source_for((enum kind)k))) {
-			warn_unmonitored(o->rules, (enum kind)k);
-			continue;
-		}
+		s = source_for((enum kind)k);	/* every kind has one */
 		if (s->live_only && !live) {
 			warn_live_only(o->rules, (enum kind)k, o->root);
 			continue;

@@ -843,7 +843,8 @@ START_TEST(test_library)
 		ck_assert_ptr_nonnull(r->recommend_json);
 		ck_assert_msg(*r->description, "%s: no description", path.buf);
 		for (size_t i = 0; i < r->nentities; i++)
-			ck_assert_int_eq(r->entities[i].type, KIND_FILE);
+			ck_assert_int_eq(r->entities[i].base != NULL,
+					 r->entities[i].type == KIND_FILE);
 		ruleset_release(&one);
 		files++;
 	}

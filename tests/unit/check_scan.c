@@ -386,20 +386,28 @@ static void catch_warning(void *ctx, const char *msg)
 	snprintf(warned, sizeof(warned), "%s", msg);
 }
 
-/* A rule entity of a kind no source reads yet is named, never silent;
- * the file entities are still scanned. */
-START_TEST(test_sources_warn_unmonitored)
+/* Every kind has its source, in kind order; a live-only kind under
+ * another root is skipped with one line naming its rules, and the file
+ * entities are still scanned. */
+START_TEST(test_sources_live_only_skipped)
 {
 	static const char json[] =
 		"[{\"id\":\"1009999\",\"name\":\"u\",\"entities\":["
-		"  {\"type\":\"file\",\"base\":\"/etc\",\"include\":[\"hosts\"]},{\"type\":\"user\"}]}]";
+		"  {\"type\":\"file\",\"base\":\"/etc\",\"include\":[\"hosts\"]},{\"type\":\"port\"}]}]";
 	char *root = mkroot();
 	struct ruleset rs;
 	struct source_opts o = { 0 };
 	struct source_run *s;
 	const struct record *r;
+	char want[600];
 	int n = 0;
 
+	for (int k = 0; k < KIND__COUNT; k++) {
+		ck_assert_ptr_nonnull(source_for((enum kind)k));
+		ck_assert_int_eq(sources[k]->kind, k);
+	}
+	ck_assert_ptr_null(sources[KIND__COUNT]);
+	ck_assert_ptr_eq(source_for(KIND_FILE), &file_source);
 	ruleset_init(&rs, ATTR_SHA256);
 	ck_assert_int_eq(ruleset_load_json(&rs, json, strlen(json), "t"), 0);
 	o.root = root;
@@ -410,12 +418,12 @@ START_TEST(test_sources_warn_unmonitored)
 	s = sources_open(&o);
 	warning_set_handler(NULL, NULL);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(warned, "rule 1009999: entities[1]: type \"user\" is not monitored yet");
+	snprintf(want, sizeof(want),
+		 "type \"port\" reads the running system, not '%s': skipped (rules 1009999)", root);
+	ck_assert_str_eq(warned, want);
 	while (run_next(s, &r) > 0)
 		n++;
 	ck_assert_int_eq(n, 1);	/* /etc/hosts: /etc is no "." of the include */
-	ck_assert_ptr_eq(source_for(KIND_FILE), &file_source);
-	ck_assert_ptr_null(source_for(KIND_USER));
 	sources_close(s);
 	ruleset_release(&rs);
 	unit_rmtree(root);
@@ -556,7 +564,7 @@ Suite *make_scan_suite(void)
 	tcase_add_test(tc, test_scan_unreadable_passthrough);
 	tcase_add_test(tc, test_scan_nested_base_on_its_own);
 	tcase_add_test(tc, test_scan_hard_links_hashed_once);
-	tcase_add_test(tc, test_sources_warn_unmonitored);
+	tcase_add_test(tc, test_sources_live_only_skipped);
 	tcase_add_test(tc, test_probe_one_agrees_with_scan);
 	tcase_add_test(tc, test_probe_one_root);
 	suite_add_tcase(s, tc);
