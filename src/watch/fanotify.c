@@ -190,9 +190,11 @@ struct fan_ev {
 	int pidfd;
 };
 
-static void parse_info(const struct fanotify_event_metadata *m, struct fan_ev *ev)
+/* Info records are 4-byte aligned, which is all their fields need. */
+static void parse_info(const struct fanotify_event_metadata *m, const char *raw,
+		       struct fan_ev *ev)
 {
-	const char *p = (const char *)m + m->metadata_len, *end = (const char *)m + m->event_len;
+	const char *p = raw + m->metadata_len, *end = raw + m->event_len;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->pidfd = -1;
@@ -302,7 +304,7 @@ static void emit_plain(struct watch_backend *w, struct watch_batch *b, const str
 }
 
 static void one_event(struct watch_backend *w, struct watch_batch *b,
-		      const struct fanotify_event_metadata *m)
+		      const struct fanotify_event_metadata *m, const char *raw)
 {
 	struct fan_ev ev;
 	long proc = -1;
@@ -311,7 +313,7 @@ static void one_event(struct watch_backend *w, struct watch_batch *b,
 		batch_add(w, b, WEV_OVERFLOW, false, NULL, 0, NULL, 0, 0, -1);
 		return;
 	}
-	parse_info(m, &ev);
+	parse_info(m, raw, &ev);
 	if (w->opts.attribute && m->pid > 0)
 		proc = batch_proc(b, m->pid, ev.pidfd);
 	if (m->mask & FAN_RENAME)
@@ -324,13 +326,33 @@ static void one_event(struct watch_backend *w, struct watch_batch *b,
 		close(m->fd);
 }
 
+/*
+ * Events are only 4-byte aligned in the buffer while their header holds a
+ * 64-bit mask, so each header is copied out before use.
+ */
+static int fan_events(struct watch_backend *w, struct watch_batch *b, const char *buf, size_t n)
+{
+	struct fanotify_event_metadata m;
+
+	for (size_t pos = 0; pos + FAN_EVENT_METADATA_LEN <= n; pos += m.event_len) {
+		memcpy(&m, buf + pos, sizeof(m));
+		if (m.event_len < FAN_EVENT_METADATA_LEN || m.event_len > n - pos ||
+		    m.metadata_len < FAN_EVENT_METADATA_LEN || m.metadata_len > m.event_len)
+			return error("fanotify: malformed event of %u bytes", m.event_len);
+		if (m.vers != FANOTIFY_METADATA_VERSION)
+			return error("fanotify: event version %u, expected %u", m.vers,
+				     FANOTIFY_METADATA_VERSION);
+		one_event(w, b, &m, buf + pos);
+	}
+	return 0;
+}
+
 static int fan_read(struct watch_backend *w, struct watch_batch *b)
 {
 	struct fan *f = w->impl;
 
 	for (;;) {
 		ssize_t n = read(w->fd, f->buf, FAN_BUF);
-		const struct fanotify_event_metadata *m = (const void *)f->buf;
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -339,12 +361,8 @@ static int fan_read(struct watch_backend *w, struct watch_batch *b)
 				continue;
 			return error("fanotify: read: %s", strerror(errno));
 		}
-		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
-			if (m->vers != FANOTIFY_METADATA_VERSION)
-				return error("fanotify: event version %u, expected %u",
-					     m->vers, FANOTIFY_METADATA_VERSION);
-			one_event(w, b, m);
-		}
+		if (fan_events(w, b, (const char *)f->buf, (size_t)n) < 0)
+			return -1;
 		/* A short batch: the queue is likely empty; let poll say. */
 		if (n < FAN_BUF / 2)
 			return 0;

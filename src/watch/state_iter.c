@@ -83,7 +83,8 @@ struct state_iter *state_subtree(const struct state *st, enum kind k, const char
 		else
 			free(key);
 	}
-	qsort(it->items, it->n, sizeof(*it->items), cmp_item);
+	if (it->n > 1)
+		qsort(it->items, it->n, sizeof(*it->items), cmp_item);
 	return it;
 }
 
