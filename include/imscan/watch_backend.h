@@ -16,6 +16,10 @@
  *    move as one event with both names, older kernels give
  *    WEV_MOVED_FROM/WEV_MOVED_TO. Directory handles are resolved with
  *    open_by_handle_at(2) and events outside the bases are dropped here.
+ *    A directory is resolved when its event is read (paths are cached until
+ *    a directory moves), so an event queued just before its directory was
+ *    renamed may carry the new name; the caller re-probes the path, so the
+ *    state it reports is still right.
  *  - WATCH_INOTIFY (any user): a watch on every directory of the bases,
  *    added for directories created later, whose contents are then listed
  *    and reported as WEV_CREATE (so files made before the watch existed are
@@ -88,6 +92,8 @@ struct watch_batch {
 struct watch_opts {
 	bool attribute;		/* read procinfo for each event's pid */
 	size_t max_watches;	/* inotify: cap on watches, 0 = kernel's limit */
+	bool inode_marks;	/* fanotify: inode marks even where a file-system
+				 * mark would do (tests the fallback) */
 };
 
 struct watch_stats {

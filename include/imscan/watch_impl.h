@@ -43,4 +43,14 @@ void batch_add(struct watch_backend *w, struct watch_batch *b, unsigned what, bo
 long batch_proc(struct watch_batch *b, pid_t pid, int pidfd);
 void batch_finish(struct watch_batch *b);
 
+/*
+ * Calls add(dir) for dir and every directory below it (not following
+ * symbolic links). With b, every entry found is reported as WEV_CREATE: in
+ * a directory that just appeared, it may predate the watch. add returns 0
+ * (also when it chose not to watch) or -1 to stop.
+ */
+typedef int (*watch_add_fn)(struct watch_backend *w, const char *dir, bool base);
+int watch_add_tree(struct watch_backend *w, struct watch_batch *b, const char *dir, bool base,
+		   watch_add_fn add);
+
 #endif

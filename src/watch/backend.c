@@ -1,7 +1,10 @@
 /* backend.c - the watch back-end interface, dispatch and event batches. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "imscan/error.h"
@@ -234,4 +237,48 @@ void batch_finish(struct watch_batch *b)
 		b->ev[i].oldpath = s[i].old ? b->text + s[i].old - 1 : NULL;
 		b->ev[i].proc = s[i].proc >= 0 ? &b->procs[s[i].proc] : NULL;
 	}
+}
+
+static bool is_dir_entry(int dfd, const struct dirent *d)
+{
+	struct stat st;
+
+	if (d->d_type != DT_UNKNOWN)
+		return d->d_type == DT_DIR;
+	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int watch_add_tree(struct watch_backend *w, struct watch_batch *b, const char *dir, bool base,
+		   watch_add_fn add)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t dl = strlen(dir);
+	int rc = 0;
+
+	if (add(w, dir, base) < 0)
+		return -1;
+	d = opendir(dir);
+	if (!d)
+		return 0;	/* gone already: its removal is reported */
+	while (rc == 0 && (de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+		bool isdir;
+		char *p;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		isdir = is_dir_entry(dirfd(d), de);
+		p = xmalloc(dl + nl + 2);
+		memcpy(p, dir, dl);
+		p[dl] = '/';
+		memcpy(p + dl + 1, de->d_name, nl + 1);
+		if (b)
+			batch_add(w, b, WEV_CREATE, isdir, p, dl + 1 + nl, NULL, 0, 0, -1);
+		if (isdir)
+			rc = watch_add_tree(w, b, p, false, add);
+		free(p);
+	}
+	closedir(d);
+	return rc;
 }

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,6 @@ struct fan {
 	struct dcache_ent *dcache;
 	size_t dcache_n;
 	unsigned char *buf;
-	int markfd;		/* fanotify fd for inode marks added later */
 };
 
 /* One directory entry named by an info record. */
@@ -250,6 +248,19 @@ static int mark_dir(int fd, uint64_t mask, const char *path)
 	return fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, mask, AT_FDCWD, path);
 }
 
+/* watch_add_tree() callback: an inode mark on one directory. */
+static int mark_one(struct watch_backend *w, const char *dir, bool base)
+{
+	struct fan *f = w->impl;
+
+	if (mark_dir(w->fd, f->mask, dir) == 0)
+		return 0;
+	/* A directory gone since it was listed has nothing to mark. */
+	if (!base && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	return error("fanotify: mark '%s': %s", dir, strerror(errno));
+}
+
 /* A rename: both names when both are watched, else the half that is. */
 static void emit_rename(struct watch_backend *w, struct watch_batch *b, const struct fan_ev *ev,
 			bool isdir, pid_t pid, long proc)
@@ -267,9 +278,11 @@ static void emit_rename(struct watch_backend *w, struct watch_batch *b, const st
 		batch_add(w, b, WEV_RENAME, isdir, np, (size_t)nl, op, (size_t)ol, pid, proc);
 	else if (oin)
 		batch_add(w, b, WEV_MOVED_FROM, isdir, op, (size_t)ol, NULL, 0, pid, proc);
-	else if (nin)
+	else if (nin) {
 		batch_add(w, b, WEV_MOVED_TO, isdir, np, (size_t)nl, NULL, 0, pid, proc);
-	else
+		if (isdir && !w->st.fsmark)
+			watch_add_tree(w, b, np, false, mark_one);
+	} else
 		w->st.dropped++;
 	if (isdir)
 		dcache_clear(f);
@@ -299,8 +312,10 @@ static void emit_plain(struct watch_backend *w, struct watch_batch *b, const str
 	batch_add(w, b, map_mask(mask), isdir, p, (size_t)n, NULL, 0, pid, proc);
 	if (isdir && (mask & (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO)))
 		dcache_clear(f);
-	if (isdir && (mask & FAN_CREATE) && !w->st.fsmark)
-		mark_dir(f->markfd, f->mask, p);
+	/* Inode marks only: a new directory needs its own, and what was made
+	 * in it before the mark is reported by listing it. */
+	if (isdir && (mask & (FAN_CREATE | FAN_MOVED_TO)) && !w->st.fsmark)
+		watch_add_tree(w, b, p, false, mark_one);
 }
 
 static void one_event(struct watch_backend *w, struct watch_batch *b,
@@ -403,18 +418,6 @@ static int init_fd(struct watch_backend *w)
 	return 0;
 }
 
-static int inode_mark_fd;
-static uint64_t inode_mark_mask;
-
-static int mark_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_D && mark_dir(inode_mark_fd, inode_mark_mask, path) < 0)
-		return error("fanotify: mark '%s': %s", path, strerror(errno));
-	return 0;
-}
-
 /* Marks the file system of base once; inode marks where that is refused. */
 static int mark_base(struct watch_backend *w, struct fan *f, const char *base)
 {
@@ -438,15 +441,14 @@ static int mark_base(struct watch_backend *w, struct fan *f, const char *base)
 		f->fs[f->nfs].fsid = sfs.f_fsid;
 		f->fs[f->nfs++].mountfd = fd;
 	}
-	if (fanotify_mark(w->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, f->mask, AT_FDCWD, base) == 0) {
+	if (!w->opts.inode_marks &&
+	    fanotify_mark(w->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, f->mask, AT_FDCWD, base) == 0) {
 		w->st.fsmark = true;
 		return 0;
 	}
-	if (errno != EINVAL && errno != EXDEV && errno != EOPNOTSUPP)
+	if (!w->opts.inode_marks && errno != EINVAL && errno != EXDEV && errno != EOPNOTSUPP)
 		return error("fanotify: mark '%s': %s", base, strerror(errno));
-	inode_mark_fd = w->fd;
-	inode_mark_mask = f->mask;
-	return nftw(base, mark_one, 32, FTW_PHYS | FTW_MOUNT) == 0 ? 0 : -1;
+	return watch_add_tree(w, NULL, base, true, mark_one);
 }
 
 /* FAN_RENAME where the kernel knows it (>= 5.17), else the two halves. */
@@ -472,7 +474,6 @@ int watch_fanotify_open(struct watch_backend *w)
 	f = xcalloc(1, sizeof(*f));
 	f->dcache = xcalloc(DCACHE_SLOTS, sizeof(*f->dcache));
 	f->buf = xaligned_alloc(64, FAN_BUF);
-	f->markfd = w->fd;
 	w->impl = f;
 	w->ops = &fan_ops;
 	pick_mask(w, f);

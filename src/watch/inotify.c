@@ -6,7 +6,6 @@
  * rename inside the bases only rewrites the paths recorded below it; a
  * directory moved out loses its watches.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -100,51 +99,15 @@ static int add_watch(struct watch_backend *w, const char *dir, bool base)
 	return 0;
 }
 
-static bool is_dir_entry(int dfd, const struct dirent *d)
+/* watch_add_tree() callback. */
+static int add_one(struct watch_backend *w, const char *dir, bool base)
 {
-	struct stat st;
-
-	if (d->d_type != DT_UNKNOWN)
-		return d->d_type == DT_DIR;
-	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	return add_watch(w, dir, base);
 }
 
-/*
- * Watches dir and every directory below it. With b, every entry found is
- * reported as created: it may have appeared before its watch did.
- */
 static int add_tree(struct watch_backend *w, struct watch_batch *b, const char *dir, bool base)
 {
-	DIR *d;
-	struct dirent *de;
-	size_t dl = strlen(dir);
-	int rc = 0;
-
-	if (add_watch(w, dir, base) < 0)
-		return -1;
-	d = opendir(dir);
-	if (!d)
-		return 0;	/* gone already: its removal is reported */
-	while (rc == 0 && (de = readdir(d))) {
-		size_t nl = strlen(de->d_name);
-		bool isdir;
-		char *p;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		isdir = is_dir_entry(dirfd(d), de);
-		p = xmalloc(dl + nl + 2);
-		memcpy(p, dir, dl);
-		p[dl] = '/';
-		memcpy(p + dl + 1, de->d_name, nl + 1);
-		if (b)
-			batch_add(w, b, WEV_CREATE, isdir, p, dl + 1 + nl, NULL, 0, 0, -1);
-		if (isdir)
-			rc = add_tree(w, b, p, false);
-		free(p);
-	}
-	closedir(d);
-	return rc;
+	return watch_add_tree(w, b, dir, base, add_one);
 }
 
 static bool under(const char *p, const char *dir, size_t dl)
