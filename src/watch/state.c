@@ -24,17 +24,23 @@
 
 /* ---- varints ---- */
 
-static void put_varint(struct strbuf *sb, uint64_t v)
+static size_t varint_hdr(unsigned char *hdr, uint64_t v)
 {
-	unsigned char b[10];
 	size_t n = 0;
 
 	while (v >= 0x80) {
-		b[n++] = (unsigned char)(v | 0x80);
+		hdr[n++] = (unsigned char)(v | 0x80);
 		v >>= 7;
 	}
-	b[n++] = (unsigned char)v;
-	strbuf_add(sb, b, n);
+	hdr[n++] = (unsigned char)v;
+	return n;
+}
+
+static void put_varint(struct strbuf *sb, uint64_t v)
+{
+	unsigned char b[10];
+
+	strbuf_add(sb, b, varint_hdr(b, v));
 }
 
 static uint64_t get_varint(const unsigned char **p)
@@ -481,18 +487,6 @@ static int append(struct state *st, const unsigned char *hdr, size_t hl, uint32_
 	memcpy(st->arena + st->used + hl, st->enc.buf, st->enc.len);
 	st->used += total;
 	return 0;
-}
-
-static size_t varint_hdr(unsigned char *hdr, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		hdr[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	hdr[n++] = (unsigned char)v;
-	return n;
 }
 
 static void maybe_shrink(struct state *st)

@@ -88,7 +88,8 @@ static struct watch_backend *watch_w(const char *dir)
 	return w;
 }
 
-static void setup_dir(const char *dir)
+/* The renamed shell beside <dir>/w, which is watched. */
+static struct watch_backend *setup(const char *dir)
 {
 	char cmd[1024], w[512];
 
@@ -96,6 +97,7 @@ static void setup_dir(const char *dir)
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(w, sizeof(w), "%s/w", dir);
 	ck_assert_int_eq(mkdir(w, 0755), 0);
+	return watch_w(dir);
 }
 
 static struct procinfo pi_buf;
@@ -104,16 +106,15 @@ START_TEST(test_writer_named)
 {
 	char *dir = unit_tmpdir(), exe[512];
 	struct procinfo *pi = &pi_buf, self;
-	struct watch_backend *w;
 	struct watch_stats st;
-	int hold, status;
+	struct watch_backend *w;
 	bool has = false;
-	pid_t pid, evpid = 0;
+	pid_t evpid = 0, pid;
+	int status, hold;
 
 	if (!need_root())
 		goto out;
-	setup_dir(dir);
-	w = watch_w(dir);
+	w = setup(dir);
 	pid = start_writer(dir, &hold, true);
 	ck_assert(wait_event(w, "/w/out", &evpid, pi, &has));
 	ck_assert_int_eq(evpid, pid);
@@ -156,8 +157,7 @@ START_TEST(test_writer_gone)
 
 	if (!need_root())
 		goto out;
-	setup_dir(dir);
-	w = watch_w(dir);
+	w = setup(dir);
 	pid = start_writer(dir, &hold, false);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	close(hold);
