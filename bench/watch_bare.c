@@ -77,17 +77,23 @@ static int bare_read(int fd, struct counts *c)
 {
 	static char buf[256 * 1024] __attribute__((aligned(8)));
 	ssize_t n = read(fd, buf, sizeof(buf));
-	const struct fanotify_event_metadata *m = (const void *)buf;
+	struct fanotify_event_metadata m;
 
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
-	for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
-		const char *p = (const char *)m + m->metadata_len, *end = (const char *)m + m->event_len;
+	/* Headers are only 4-byte aligned: copy each out. */
+	for (size_t pos = 0; pos + sizeof(m) <= (size_t)n; pos += m.event_len) {
+		const char *p, *end;
 
+		memcpy(&m, buf + pos, sizeof(m));
+		if (m.event_len < sizeof(m))
+			break;
+		p = buf + pos + m.metadata_len;
+		end = buf + pos + m.event_len;
 		c->events++;
-		if (m->mask & FAN_Q_OVERFLOW)
+		if (m.mask & FAN_Q_OVERFLOW)
 			c->overflows++;
-		if (m->mask & FAN_CREATE)
+		if (m.mask & FAN_CREATE)
 			c->creates++;
 		while (p + sizeof(struct fanotify_event_info_header) <= end) {
 			const struct fanotify_event_info_header *h = (const void *)p;
