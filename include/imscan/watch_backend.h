@@ -125,8 +125,10 @@ const char *watch_backend_name(const struct watch_backend *w);
 int watch_fd(const struct watch_backend *w);
 
 /*
- * Reads what is queued without blocking into b (emptied first). Returns
- * the number of events (0: none waiting), -1 on error.
+ * Reads one buffer's worth of what is queued, without blocking, into b
+ * (emptied first); call again while the fd polls readable. Returns the
+ * number of events (0: none waiting, or all dropped as outside the bases),
+ * -1 on error.
  */
 int watch_read(struct watch_backend *w, struct watch_batch *b);
 

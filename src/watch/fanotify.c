@@ -376,11 +376,8 @@ static int fan_read(struct watch_backend *w, struct watch_batch *b)
 				continue;
 			return error("fanotify: read: %s", strerror(errno));
 		}
-		if (fan_events(w, b, (const char *)f->buf, (size_t)n) < 0)
-			return -1;
-		/* A short batch: the queue is likely empty; let poll say. */
-		if (n < FAN_BUF / 2)
-			return 0;
+		/* One buffer per call keeps a batch bounded under a steady writer. */
+		return fan_events(w, b, (const char *)f->buf, (size_t)n);
 	}
 }
 

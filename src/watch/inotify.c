@@ -306,6 +306,10 @@ static int ino_read(struct watch_backend *w, struct watch_batch *b)
 				return -1;
 			p += sizeof(*e) + e->len;
 		}
+		/* One buffer per call keeps a batch bounded under a steady writer;
+		 * only a MOVED_FROM at its end needs the next read for its pair. */
+		if (!in->held.has)
+			return 0;
 	}
 }
 
