@@ -35,11 +35,9 @@
 #define BASELINE_MAX_ENTS	65536u		/* entity indexes per record */
 
 /*
- * The JSON header. The writer takes host, root and tool as given (NULL
- * host or root is written as "", NULL tool as "imscan <version>") and
- * rules_json, which must be a JSON array (NULL is written as []), is
- * embedded as JSON, not as a string. The reader fills every field (caller
- * releases); rules_json is then the array as compact JSON text.
+ * The JSON header as the reader gives it: every field filled and owned
+ * (baseline_header_release frees them); rules_json is the embedded
+ * ruleset as compact JSON text.
  */
 struct baseline_header {
 	int64_t created;	/* ns since the epoch */
@@ -53,21 +51,58 @@ struct baseline_header {
 /* Frees the strings and zeroes h; safe on a zeroed header. */
 void baseline_header_release(struct baseline_header *h);
 
+/*
+ * The header as the writer is told it, borrowed for the call to
+ * baseline_writer_open only. NULL host or root is written as "", NULL
+ * tool as "imscan <version>"; rules_json, which must be a JSON array
+ * (NULL is written as []), is embedded as JSON, not as a string.
+ */
+struct baseline_spec {
+	int64_t created;
+	const char *host;
+	const char *root;
+	enum attr_id hash;
+	const char *tool;
+	const char *rules_json;
+};
+
+/*
+ * The lock of a baseline path: path + ".lock", held with flock(2) by one
+ * process at a time (a second one is refused at once, never waits). The
+ * lock file (0600) holds the holder's pid and the name of its temporary
+ * file while it has one; the next holder removes a temporary file that a
+ * killed writer left behind, with a warning(). The lock file is never
+ * removed.
+ */
+struct baseline_lock;
+
+/*
+ * Takes path's lock, creating path's directory if missing (0700). Take it
+ * before reading a baseline that is to be rewritten (check --update), so
+ * that no other writer can replace it in between. NULL with a message:
+ * "'<path>' is being written by another imscan (pid N)". Refused at once:
+ * a path that is no file name ("", "dir/") or names something other than
+ * a regular file or a symlink ("'<path>': not a regular file").
+ */
+struct baseline_lock *baseline_lock_acquire(const char *path);
+/* Releases and frees l; NULL is ignored. */
+void baseline_lock_release(struct baseline_lock *l);
+
 struct baseline_writer;
 
 /*
- * Starts writing path: takes an exclusive lock (path + ".lock"; a second
- * writer fails at once with "'<path>' is being written by another imscan
- * (pid N)"), creates the directory if missing (0700), opens a temporary
- * file path.XXXXXX in the same directory with mode 0600. The lock file
- * (0600) holds the writer's pid and the temporary file's name; a writer
- * that finds there the name of a temporary file a killed writer left
- * behind removes it, with a warning(). Refused at once: a path that is no
- * file name ("", "dir/") or names something other than a regular file or
- * a symlink ("'<path>': not a regular file").
+ * Starts writing path: takes its lock (baseline_lock_acquire) and opens a
+ * temporary file path.XXXXXX in the same directory with mode 0600. The
+ * header is checked first: a hash that is no content hash, a creation
+ * time outside years 1000-9999, rules that are no JSON array, a header
+ * over BASELINE_MAX_HEADER are refused before anything is created.
  */
 int baseline_writer_open(struct baseline_writer **out, const char *path,
-			 const struct baseline_header *h);
+			 const struct baseline_spec *h);
+/* The same with a lock already held, which the writer takes over
+ * (released with it, whatever the outcome). */
+int baseline_writer_open_locked(struct baseline_writer **out, struct baseline_lock *lock,
+				const struct baseline_spec *h);
 /*
  * Appends r; records must come in strictly increasing record_cmp order.
  * After -1 (records out of order, a key or value too long, a write error)

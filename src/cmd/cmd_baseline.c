@@ -103,7 +103,8 @@ static long long write_records(struct scan *sc, struct baseline_writer *w)
 static int run(struct baseline_opts *o, const char *root, const char *file)
 {
 	struct ruleset rs;
-	struct baseline_header h = { 0 };
+	struct baseline_spec h = { 0 };
+	char *rules_json = NULL;
 	struct scan_opts so = { 0 };
 	struct baseline_writer *w = NULL;
 	struct scan *sc = NULL;
@@ -120,11 +121,11 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 		goto cleanup_quiet;
 	}
 	h.created = cmd_now();
-	h.host = (char *)cmd_hostname();
-	h.root = (char *)root;
+	h.host = cmd_hostname();
+	h.root = root;
 	h.hash = o->hash;
-	h.tool = (char *)"imscan " IMSCAN_VERSION;
-	h.rules_json = ruleset_to_json(&rs);
+	h.tool = "imscan " IMSCAN_VERSION;
+	h.rules_json = rules_json = ruleset_to_json(&rs);
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
@@ -153,7 +154,7 @@ cleanup_quiet:
 	if (w)
 		baseline_writer_abort(w);
 	scan_free(sc);
-	free(h.rules_json);
+	free(rules_json);
 	ruleset_release(&rs);
 	return status;
 }

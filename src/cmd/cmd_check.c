@@ -181,12 +181,10 @@ static int run(const struct check_opts *o, const char *file)
 		goto fail;
 	if (o->update) {
 		/* The new state is of this host and root, made now. */
-		free(h.host);
-		h.host = xstrdup(cmd_hostname());
-		free(h.root);
-		h.root = xstrdup(root);
-		h.created = cmd_now();
-		if (baseline_writer_open(&ctx.update, file, &h) < 0)
+		struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h.hash,
+					      h.tool, h.rules_json };
+
+		if (baseline_writer_open(&ctx.update, file, &spec) < 0)
 			goto fail;
 	}
 	ctx.sink = sink_new(o->format, stdout);

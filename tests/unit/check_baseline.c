@@ -192,23 +192,23 @@ static void check_same(const struct record *a, const struct record *b)
 		ck_assert_uint_eq(a->ents[i], b->ents[i]);
 }
 
-static struct baseline_header test_header(void)
+static struct baseline_spec test_header(void)
 {
-	struct baseline_header h = { 0 };
+	struct baseline_spec h = { 0 };
 
 	h.created = T0;
-	h.host = (char *)"web1";
-	h.root = (char *)"/";
+	h.host = "web1";
+	h.root = "/";
 	h.hash = ATTR_SHA256;
-	h.tool = (char *)"imscan 0.1.0";
-	h.rules_json = (char *)"[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
+	h.tool = "imscan 0.1.0";
+	h.rules_json = "[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
 	return h;
 }
 
 /* A small baseline of n files, optionally signed. */
 static void write_small(const char *path, int n, const unsigned char *sk)
 {
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	char key[64];
@@ -460,7 +460,7 @@ static long decode_after(const char *prevkey, size_t plen, const char *key, size
 START_TEST(test_order_slash_nul)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 
@@ -521,7 +521,8 @@ static void make_many(struct record *r, int i)
 START_TEST(test_roundtrip_many)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header(), got;
+	struct baseline_spec h = test_header();
+	struct baseline_header got;
 	struct baseline_writer *w;
 	struct baseline_reader *br;
 	const struct record *r;
@@ -584,14 +585,15 @@ END_TEST
 START_TEST(test_header_fields)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header(), got;
+	struct baseline_spec h = test_header();
+	struct baseline_header got;
 	struct baseline_writer *w;
 	struct baseline_reader *br;
 	struct strbuf raw;
 	const char *json, *want;
 
-	h.host = (char *)"h\xc3\xa9st\"";
-	h.root = (char *)"/img/r\xff";
+	h.host = "h\xc3\xa9st\"";
+	h.root = "/img/r\xff";
 	h.hash = ATTR_BLAKE2B;
 	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
 	ck_assert_int_eq(baseline_writer_commit(w, NULL), 0);
@@ -638,7 +640,7 @@ START_TEST(test_header_fields)
 
 	/* What the writer refuses before touching anything. */
 	h = test_header();
-	h.rules_json = (char *)"{\"id\":1}";
+	h.rules_json = "{\"id\":1}";
 	ck_assert_int_eq(baseline_writer_open(&w, path, &h), -1);
 	h = test_header();
 	h.hash = ATTR_SIZE;
@@ -694,7 +696,7 @@ END_TEST
 START_TEST(test_lock)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w1, *w2;
 
 	ck_assert_int_eq(baseline_writer_open(&w1, path, &h), 0);
@@ -718,7 +720,7 @@ END_TEST
 START_TEST(test_abort_keeps_old)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	unsigned char *before, *after;
@@ -749,7 +751,7 @@ END_TEST
 START_TEST(test_writer_refuses)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	char *big = xmalloc(BASELINE_MAX_FIELD + 1);
@@ -796,7 +798,7 @@ END_TEST
 START_TEST(test_write_error)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	unsigned char *before, *after, hash[32];
@@ -874,7 +876,7 @@ END_TEST
 /* n files with random (incompressible) hashes from seed. */
 static void write_random(const char *path, int n, uint64_t seed)
 {
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	unsigned char hash[32];

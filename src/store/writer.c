@@ -1,0 +1,353 @@
+/*
+ * writer.c - writes a baseline: records through deflate into a temporary
+ * file next to it (lock.c names and records it), fsync, rename over the
+ * old file, fsync of the directory. Nothing is renamed into place unless
+ * the writer wrote every byte of it.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "imscan/error.h"
+#include "imscan/escape.h"
+#include "imscan/imdb.h"
+#include "imscan/xalloc.h"
+
+struct baseline_writer {
+	crypto_generichash_state hs;	/* first: needs 64-byte alignment */
+	char *path, *tmp;
+	struct baseline_lock *lock;
+	int fd;
+	z_stream zs;
+	gz_header gz;			/* zlib reads it at the first deflate() */
+	int zinit;
+	unsigned char *out;		/* deflate output, IMDB_IOBUF bytes */
+	size_t outlen;
+	struct strbuf pend;		/* encoded bytes not yet deflated */
+	struct record prev;
+	int have_prev;
+	uint64_t count;
+	char *failed;			/* the message of the error that killed w */
+};
+
+static int writer_fail(struct baseline_writer *w)
+{
+	free(w->failed);
+	w->failed = xstrdup(error_last());
+	return -1;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!k) {
+			errno = EIO;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int flush_out(struct baseline_writer *w)
+{
+	if (write_all(w->fd, w->out, w->outlen) < 0) {
+		error("'%s': write failed: %s", w->path, strerror(errno));
+		return writer_fail(w);
+	}
+	w->outlen = 0;
+	return 0;
+}
+
+/* Adds bytes to the payload; all but the digest and signature are hashed. */
+static void emit(struct baseline_writer *w, const void *p, size_t n, int hashed)
+{
+	if (hashed)
+		crypto_generichash_update(&w->hs, p, n);
+	strbuf_add(&w->pend, p, n);
+}
+
+/* Deflates w->pend; with Z_FINISH, ends the stream and writes it all out. */
+static int deflate_pending(struct baseline_writer *w, int flush)
+{
+	int ret;
+
+	w->zs.next_in = (Bytef *)w->pend.buf;
+	w->zs.avail_in = (uInt)w->pend.len;
+	for (;;) {
+		w->zs.next_out = w->out + w->outlen;
+		w->zs.avail_out = (uInt)(IMDB_IOBUF - w->outlen);
+		ret = deflate(&w->zs, flush);
+		w->outlen = IMDB_IOBUF - w->zs.avail_out;
+		if (ret == Z_STREAM_ERROR) {
+			error("'%s': deflate failed", w->path);
+			return writer_fail(w);
+		}
+		if (w->outlen == IMDB_IOBUF && flush_out(w) < 0)
+			return -1;
+		if (flush == Z_FINISH ? ret == Z_STREAM_END : !w->zs.avail_in)
+			break;
+	}
+	strbuf_reset(&w->pend);
+	if (flush == Z_FINISH && w->outlen && flush_out(w) < 0)
+		return -1;
+	return 0;
+}
+
+static void writer_free(struct baseline_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp)
+		unlink(w->tmp);
+	baseline_lock_release(w->lock);
+	if (w->zinit)
+		deflateEnd(&w->zs);
+	free(w->out);
+	strbuf_release(&w->pend);
+	record_release(&w->prev);
+	free(w->failed);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+}
+
+/* The temporary file, mode 0600 whatever the umask. */
+static int open_tmp(struct baseline_writer *w)
+{
+	w->fd = imdb_lock_create_tmp(w->lock, &w->tmp);
+	if (w->fd < 0) {
+		error("'%s': cannot create temporary file '%s': %s",
+		      w->path, w->tmp, strerror(errno));
+		free(w->tmp);
+		w->tmp = NULL;
+		return -1;
+	}
+	if (fchmod(w->fd, 0600) < 0)
+		return error("'%s': cannot set the mode of '%s': %s",
+			     w->path, w->tmp, strerror(errno));
+	return 0;
+}
+
+static int start_gzip(struct baseline_writer *w)
+{
+	if (deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return error("'%s': cannot initialise zlib", w->path);
+	w->zinit = 1;
+	w->gz.os = 3;	/* the rest stays zero: no name, no mtime */
+	if (deflateSetHeader(&w->zs, &w->gz) != Z_OK)
+		return error("'%s': cannot initialise zlib", w->path);
+	w->out = xmalloc(IMDB_IOBUF);
+	return 0;
+}
+
+int baseline_writer_open_locked(struct baseline_writer **out, struct baseline_lock *lock,
+				const struct baseline_spec *h)
+{
+	const char *path = imdb_lock_target(lock);
+	struct baseline_writer *w;
+	unsigned char pre[IMDB_PREAMBLE];
+	char *json = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (sodium_init() < 0) {
+		baseline_lock_release(lock);
+		return error("cannot initialise libsodium");
+	}
+	w = xaligned_alloc(64, sizeof(*w));	/* libsodium's hash state */
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->lock = lock;
+	w->path = xstrdup(path);
+	strbuf_init(&w->pend);
+	record_init(&w->prev);
+	crypto_generichash_init(&w->hs, NULL, 0, IMDB_DIGEST);
+	if (!(json = imdb_header_json(path, h)) || open_tmp(w) < 0 || start_gzip(w) < 0)
+		goto cleanup;
+	memcpy(pre, IMDB_MAGIC, IMDB_MAGIC_LEN);
+	imdb_put_le(pre + IMDB_MAGIC_LEN, BASELINE_VERSION, 4);
+	imdb_put_le(pre + IMDB_MAGIC_LEN + 4, strlen(json), 4);
+	emit(w, pre, sizeof(pre), 1);
+	emit(w, json, strlen(json), 1);
+	*out = w;
+	w = NULL;
+	ret = 0;
+cleanup:
+	free(json);
+	if (w)
+		writer_free(w);
+	return ret;
+}
+
+int baseline_writer_open(struct baseline_writer **out, const char *path,
+			 const struct baseline_spec *h)
+{
+	struct baseline_lock *lock;
+	char *json;
+
+	*out = NULL;
+	if (imdb_lock_path_check(path) < 0)
+		return -1;
+	/* A header that cannot be written is refused before the lock. */
+	if (!(json = imdb_header_json(path, h)))
+		return -1;
+	free(json);
+	if (!(lock = baseline_lock_acquire(path)))
+		return -1;
+	return baseline_writer_open_locked(out, lock, h);
+}
+
+static void describe(struct strbuf *sb, const struct record *r)
+{
+	strbuf_addf(sb, "%s \"", kind_name(r->kind));
+	text_add_escaped(sb, record_key(r), r->keylen);
+	strbuf_addc(sb, '"');
+}
+
+/* Refuses, in the writer, whatever the reader would refuse. */
+static int check_record(struct baseline_writer *w, const struct record *r)
+{
+	struct strbuf sb;
+	struct attrset valid = imdb_known_attrs();
+	const char *what = NULL;
+	int a;
+
+	if ((unsigned)r->kind >= KIND__COUNT)
+		what = "unknown kind";
+	else if (!r->keylen)
+		what = "empty key";
+	else if (r->keylen > BASELINE_MAX_FIELD)
+		what = "key too long";
+	else if (r->nents > BASELINE_MAX_ENTS)
+		what = "too many entity indexes";
+	else if ((r->present.w[0] & ~valid.w[0]) || (r->present.w[1] & ~valid.w[1]))
+		what = "unknown attribute id";
+	for (uint32_t i = 1; !what && i < r->nents; i++)
+		if (r->ents[i] <= r->ents[i - 1])
+			what = "entity indexes not ascending";
+	if (!what)
+		ATTRSET_FOREACH(a, &r->present)
+			if (attr_table[a].type == ATTR_T_BYTES &&
+			    r->val[a].len > BASELINE_MAX_FIELD)
+				what = "value too long";
+	if (!what && w->have_prev && record_cmp(&w->prev, r) >= 0) {
+		strbuf_init(&sb);
+		describe(&sb, r);
+		strbuf_adds(&sb, " after ");
+		describe(&sb, &w->prev);
+		error("'%s': records out of order: %s", w->path, sb.buf);
+		strbuf_release(&sb);
+		return -1;
+	}
+	if (!what)
+		return 0;
+	strbuf_init(&sb);
+	if ((unsigned)r->kind < KIND__COUNT)
+		describe(&sb, r);
+	error("'%s': cannot write record %s: %s", w->path, sb.buf, what);
+	strbuf_release(&sb);
+	return -1;
+}
+
+int baseline_writer_add(struct baseline_writer *w, const struct record *r)
+{
+	size_t old = w->pend.len;
+
+	if (w->failed)
+		return error("%s", w->failed);
+	if (check_record(w, r) < 0)
+		return writer_fail(w);
+	record_encode(&w->pend, r, w->have_prev ? &w->prev : NULL);
+	crypto_generichash_update(&w->hs, (const unsigned char *)w->pend.buf + old,
+				  w->pend.len - old);
+	record_copy(&w->prev, r);
+	w->have_prev = 1;
+	w->count++;
+	if (w->pend.len >= IMDB_IOBUF)
+		return deflate_pending(w, Z_NO_FLUSH);
+	return 0;
+}
+
+/* The directory holding path, for the fsync that makes the rename durable. */
+static void sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL))
+		warning("'%s' was written, but syncing '%s' failed: %s",
+			path, dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+}
+
+int baseline_writer_commit(struct baseline_writer *w, const unsigned char *seckey)
+{
+	unsigned char end[1 + 8], digest[IMDB_DIGEST], sig[1 + IMDB_SIG];
+	int rc, ret = -1;
+
+	if (w->failed) {
+		error("%s", w->failed);
+		goto cleanup;
+	}
+	end[0] = IMDB_TAG_END;
+	imdb_put_le(end + 1, w->count, 8);
+	emit(w, end, sizeof(end), 1);
+	crypto_generichash_final(&w->hs, digest, sizeof(digest));
+	emit(w, digest, sizeof(digest), 0);
+	if (seckey) {
+		sig[0] = IMDB_TAG_SIG;
+		if (crypto_sign_detached(sig + 1, NULL, digest, sizeof(digest), seckey) < 0) {
+			error("'%s': signing failed", w->path);
+			goto cleanup;
+		}
+		emit(w, sig, sizeof(sig), 0);
+	}
+	if (deflate_pending(w, Z_FINISH) < 0)
+		goto cleanup;
+	if (fsync(w->fd) < 0) {
+		error("'%s': write failed: %s", w->path, strerror(errno));
+		goto cleanup;
+	}
+	rc = close(w->fd);
+	w->fd = -1;
+	if (rc < 0) {
+		error("'%s': write failed: %s", w->path, strerror(errno));
+		goto cleanup;
+	}
+	if (rename(w->tmp, w->path) < 0) {
+		error("'%s': cannot rename '%s' over it: %s", w->path, w->tmp, strerror(errno));
+		goto cleanup;
+	}
+	free(w->tmp);
+	w->tmp = NULL;
+	sync_dir(w->path);
+	ret = 0;
+cleanup:
+	writer_free(w);
+	return ret;
+}
+
+void baseline_writer_abort(struct baseline_writer *w)
+{
+	if (w)
+		writer_free(w);
+}
