@@ -142,6 +142,7 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 
 static int run(const struct check_opts *o, const char *file)
 {
+	struct baseline_lock *lock = NULL;
 	struct baseline_reader *br = NULL;
 	struct tee *tee = NULL;
 	struct recstream teed;
@@ -158,6 +159,10 @@ static int run(const struct check_opts *o, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
+	/* Held from before the read until the rename: no other writer's
+	 * baseline can land in between and be overwritten unseen. */
+	if (o->update && !(lock = baseline_lock_acquire(file)))
+		goto fail;
 	/* Before the reader, which verifies a file that may be hostile. */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
 	/* Verified on a second thread while the scan runs (see on_event). */
@@ -183,8 +188,10 @@ static int run(const struct check_opts *o, const char *file)
 		/* The new state is of this host and root, made now. */
 		struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h.hash,
 					      h.tool, h.rules_json };
+		int rc = baseline_writer_open_locked(&ctx.update, lock, &spec);
 
-		if (baseline_writer_open(&ctx.update, file, &spec) < 0)
+		lock = NULL;	/* the writer's now */
+		if (rc < 0)
 			goto fail;
 	}
 	ctx.sink = sink_new(o->format, stdout);
@@ -217,6 +224,7 @@ cleanup:
 	scan_free(sc);
 	tee_free(tee);
 	baseline_reader_close(br);
+	baseline_lock_release(lock);
 	baseline_header_release(&h);
 	ruleset_release(&rs);
 	free(root);

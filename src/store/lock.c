@@ -5,8 +5,9 @@
  *
  * The lock file holds the writer's pid on its first line and, while the
  * writer has a temporary file, that file's name on the second:
- * "1234\nbaseline.imdb.k3J9aZ\n". The pid only informs a second writer's
- * message; the name lets the next writer remove a temporary file that a
+ * "1234\nbaseline.imdb.k3J9aZ\n". The pid is for people (and tests); a
+ * refused writer names the pid the kernel gives (/proc/locks), not this
+ * one. The name lets the next writer remove a temporary file that a
  * writer killed with SIGKILL (or by a crash, or a power cut) left behind.
  * Nothing else is ever removed: only the one name that an imscan writer
  * recorded under this very lock before it created the file.
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "imscan/error.h"
@@ -34,20 +36,34 @@ struct baseline_lock {
 	int locked;		/* fd holds the flock */
 };
 
-/* The pid on the first line of the lock file, or 0 if it holds anything else. */
-static long lock_owner(int fd)
+/*
+ * The pid the kernel records for the flock on fd's file (/proc/locks), or
+ * 0 if it cannot be had. Never the pid written in the lock file, which
+ * anyone who can write that file could have put there.
+ */
+static long flock_holder(int fd)
 {
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	struct stat st;
+	char line[256];
 	long pid = 0;
-	ssize_t i;
+	FILE *f;
 
-	for (i = 0; i < n && buf[i] != '\n'; i++) {
-		if (buf[i] < '0' || buf[i] > '9' || pid > 100000000)
-			return 0;
-		pid = 10 * pid + (buf[i] - '0');
+	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	while (!pid && fgets(line, sizeof(line), f)) {
+		char type[16], mode[16];
+		unsigned maj, min;
+		unsigned long ino;
+		long p;
+
+		if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%lu", type, mode, &p,
+			   &maj, &min, &ino) == 6 && !strcmp(type, "FLOCK") &&
+		    !strcmp(mode, "WRITE") && ino == st.st_ino &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) && p > 0)
+			pid = p;
 	}
-	return i > 0 && i < n ? pid : 0;
+	fclose(f);
+	return pid;
 }
 
 static const char *base_name(const char *path)
@@ -122,11 +138,12 @@ static int take_lock(struct baseline_lock *l)
 
 		if (errno != EWOULDBLOCK)
 			return error("cannot lock '%s': %s", l->lockpath, strerror(errno));
-		pid = lock_owner(l->fd);
+		pid = flock_holder(l->fd);
 		if (pid)
-			return error("'%s' is being written by another imscan (pid %ld)",
-				     l->path, pid);
-		return error("'%s' is being written by another imscan", l->path);
+			return error("'%s' is locked by another process (pid %ld, lock file '%s')",
+				     l->path, pid, l->lockpath);
+		return error("'%s' is locked by another process (lock file '%s')",
+			     l->path, l->lockpath);
 	}
 	l->locked = 1;
 	remove_stale_tmp(l);
@@ -207,8 +224,8 @@ cleanup:
 /*
  * Refuses, before any work is done, a path that could never be renamed
  * over: no file name at all ("", "dir/"), or something that is not a
- * regular file (a directory, a FIFO, a device). A symlink is replaced,
- * not followed, as rename(2) does.
+ * regular file (a directory, a FIFO, a device), or a symlink: rename(2)
+ * would replace the link, not write where it points (-b /dev/stdout).
  */
 int imdb_lock_path_check(const char *path)
 {
@@ -217,7 +234,11 @@ int imdb_lock_path_check(const char *path)
 
 	if (!len || path[len - 1] == '/')
 		return error("'%s': not a file name", path);
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		return error("'%s' is a symbolic link; refusing to replace it", path);
+	if (!S_ISREG(st.st_mode))
 		return error("'%s': not a regular file", path);
 	return 0;
 }

@@ -702,8 +702,9 @@ START_TEST(test_lock)
 	ck_assert_int_eq(baseline_writer_open(&w1, path, &h), 0);
 	ck_assert_int_eq(baseline_writer_open(&w2, path, &h), -1);
 	ck_assert_ptr_null(w2);
-	snprintf(want, sizeof(want), "'%s' is being written by another imscan (pid %ld)",
-		 path, (long)getpid());
+	snprintf(want, sizeof(want),
+		 "'%s' is locked by another process (pid %ld, lock file '%s.lock')",
+		 path, (long)getpid(), path);
 	ck_assert_str_eq(error_last(), want);
 	ck_assert_int_eq(baseline_writer_commit(w1, NULL), 0);
 	/* Released on commit; the lock file stays, stale pid and all. */
