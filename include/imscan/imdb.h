@@ -62,6 +62,12 @@ long imdb_decode(const unsigned char *p, size_t n, const struct record *prev,
 
 /* header.c: the header JSON for h, or NULL with a message (caller frees). */
 char *imdb_header_json(const char *path, const struct baseline_spec *h);
+/*
+ * header.c: the index of the first of names[0..n) that repeats an
+ * earlier one, or n if none does; *compares counts the string
+ * comparisons made (at most about n log2 n: tests bound it).
+ */
+size_t imdb_first_duplicate(const char *const *names, size_t n, size_t *compares);
 /* header.c: parses len bytes at p into h (released on failure). */
 int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 		      struct baseline_header *h);

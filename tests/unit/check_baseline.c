@@ -14,6 +14,7 @@
 
 #include "imscan/baseline.h"
 #include "imscan/error.h"
+#include "imscan/imdb.h"
 #include "imscan/xalloc.h"
 #include "unit.h"
 
@@ -1313,6 +1314,71 @@ START_TEST(test_header_refused)
 }
 END_TEST
 
+/*
+ * A header of 160,000 members (about 2 MB): the duplicate test was
+ * quadratic (43 s). Read in well under the tcase's timeout, both with the
+ * duplicate at the very end and with none.
+ */
+static void many_members(const char *path, size_t n, const char *last)
+{
+	struct strbuf js, sb;
+
+	strbuf_init(&js);
+	strbuf_init(&sb);
+	strbuf_adds(&js, "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\","
+		    "\"host\":\"h\",\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\","
+		    "\"rules\":[]");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&js, ",\"x-%zu\":0", i);
+	strbuf_addf(&js, "%s}", last);
+	pl_begin(&sb, 1, js.buf, (uint32_t)js.len);
+	pl_end(&sb, 0, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	strbuf_release(&sb);
+	strbuf_release(&js);
+}
+
+START_TEST(test_header_many_members)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "m.imdb");
+
+	many_members(path, 160000, ",\"x-7\":1");
+	expect_refused(path, NULL, "bad header: field \"x-7\": duplicate field");
+	many_members(path, 160000, "");
+	expect_ok(path, NULL, 0);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* The work, not the time: comparisons stay within n log2 n bounds. */
+START_TEST(test_first_duplicate_work)
+{
+	size_t n = 160000, cmps, lg = 0;
+	char **names = xcalloc(n, sizeof(*names));
+	static const char *const few[] = { "a", "b", "c", "b", "a" };
+
+	for (size_t i = 0; i < n; i++) {
+		names[i] = xmalloc(16);
+		snprintf(names[i], 16, "x-%zu", (i * 7919) % n);
+	}
+	for (size_t k = n; k > 1; k >>= 1)
+		lg++;
+	ck_assert_uint_eq(imdb_first_duplicate((const char *const *)names, n, &cmps), n);
+	ck_assert_msg(cmps <= 2 * n * (lg + 1), "%zu comparisons for %zu names", cmps, n);
+	strcpy(names[n - 1], names[5]);
+	ck_assert_uint_eq(imdb_first_duplicate((const char *const *)names, n, &cmps), n - 1);
+	ck_assert_msg(cmps <= 2 * n * (lg + 1), "%zu comparisons for %zu names", cmps, n);
+	/* The first member that repeats an earlier one, not the first name. */
+	ck_assert_uint_eq(imdb_first_duplicate(few, 5, &cmps), 3);
+	ck_assert_uint_eq(imdb_first_duplicate(few, 0, &cmps), 0);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+END_TEST
+
 START_TEST(test_signature)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "s.imdb"), *plain = path_in(dir, "p.imdb");
@@ -1350,6 +1416,7 @@ Suite *make_baseline_suite(void)
 	TCase *rec = tcase_create("record");
 	TCase *file = tcase_create("file");
 	TCase *bad = tcase_create("refused");
+	TCase *big = tcase_create("large header");
 
 	tcase_add_test(rec, test_record_roundtrip);
 	tcase_add_loop_test(rec, test_record_decode_refuses, 0,
@@ -1377,6 +1444,11 @@ Suite *make_baseline_suite(void)
 	tcase_add_test(bad, test_bitflip_everywhere);
 	tcase_add_test(bad, test_refused_cases);
 	tcase_add_loop_test(bad, test_header_refused, 0, sizeof(headers) / sizeof(headers[0]));
+	tcase_add_test(bad, test_first_duplicate_work);
+	/* 43 s with the quadratic test; well under a second now. */
+	tcase_set_timeout(big, 10);
+	tcase_add_test(big, test_header_many_members);
+	suite_add_tcase(s, big);
 	suite_add_tcase(s, bad);
 	return s;
 }
