@@ -46,6 +46,15 @@ struct baseline_header {
 	enum attr_id hash;	/* STANDARD's content hash */
 	char *tool;		/* "imscan 0.1.0" */
 	char *rules_json;	/* the embedded ruleset (ruleset_to_json) */
+	/*
+	 * The entities of rules_json, counted as ruleset_load_json numbers
+	 * them (each rule's "entities" in order). Every record names at least
+	 * one entity, and only indexes below this: the reader refuses any
+	 * other record ("corrupted record 3: no entity index", "corrupted
+	 * record 3: entity index 7 out of range (the rules have 2 entities)"),
+	 * and the writer refuses to write one.
+	 */
+	uint32_t nentities;
 };
 
 /* Frees the strings and zeroes h; safe on a zeroed header. */

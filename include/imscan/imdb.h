@@ -60,8 +60,9 @@ struct attrset imdb_known_attrs(void);
 long imdb_decode(const unsigned char *p, size_t n, const struct record *prev,
 		 struct record *r, struct strbuf *keybuf);
 
-/* header.c: the header JSON for h, or NULL with a message (caller frees). */
-char *imdb_header_json(const char *path, const struct baseline_spec *h);
+/* header.c: the header JSON for h, or NULL with a message (caller
+ * frees); *nents, the entities of its rules (baseline_header.nentities). */
+char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t *nents);
 /*
  * header.c: the index of the first of names[0..n) that repeats an
  * earlier one, or n if none does; *compares counts the string

@@ -105,7 +105,26 @@ static int parse_created(const char *s, int64_t *out)
 	return 0;
 }
 
-char *imdb_header_json(const char *path, const struct baseline_spec *h)
+/*
+ * The entities of the embedded rules, counted as ruleset_load_json
+ * numbers them (every rule's "entities" in order): the bound of every
+ * record's entity indexes.
+ */
+static uint32_t count_entities(const cJSON *rules)
+{
+	uint64_t n = 0;
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, rules) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "entities");
+
+		if (cJSON_IsArray(e))
+			n += (uint64_t)cJSON_GetArraySize(e);
+	}
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t *nents)
 {
 	cJSON *o = NULL, *rules = NULL;
 	struct strbuf when;
@@ -128,6 +147,7 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h)
 		error("'%s': cannot write: the rules are not a JSON array", path);
 		goto cleanup;
 	}
+	*nents = count_entities(rules);
 	o = cJSON_CreateObject();
 	if (!o || !cJSON_AddNumberToObject(o, "format", BASELINE_VERSION) ||
 	    !cJSON_AddStringToObject(o, "created", when.buf) ||
@@ -266,7 +286,7 @@ static int check_hash(const char *path, const char *hash, enum attr_id *out)
 	return 0;
 }
 
-static int get_rules(const char *path, const cJSON *o, char **out)
+static int get_rules(const char *path, const cJSON *o, char **out, uint32_t *nents)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "rules");
 
@@ -275,6 +295,7 @@ static int get_rules(const char *path, const cJSON *o, char **out)
 	if (!cJSON_IsArray(v))
 		return header_field_error(path, "rules", "not an array");
 	*out = cJSON_PrintUnformatted(v);
+	*nents = count_entities(v);
 	if (!*out)
 		return error("'%s': out of memory", path);
 	return 0;
@@ -306,7 +327,7 @@ int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 	    get_string(path, o, "hash", &hash) < 0 ||
 	    get_string(path, o, "tool", &h->tool) < 0 ||
 	    check_hash(path, hash, &h->hash) < 0 ||
-	    get_rules(path, o, &h->rules_json) < 0)
+	    get_rules(path, o, &h->rules_json, &h->nentities) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:

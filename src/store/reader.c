@@ -53,6 +53,7 @@ struct baseline_reader {
 	int sig;			/* a signature is present */
 	unsigned char digest[IMDB_DIGEST];	/* pass 1's */
 	int io_error;			/* a read() failed */
+	uint32_t nentities;		/* the header's: entity indexes below it */
 	char *failed;
 	/*
 	 * Pass 2's view of pass 1, which runs in `verifier` on `thread`.
@@ -279,6 +280,8 @@ static int start_pass(struct baseline_reader *r, struct baseline_header *h)
 		return -1;
 	if (h && imdb_header_parse(r->path, r->win + r->wpos, hlen, h) < 0)
 		return -1;
+	if (h)
+		r->nentities = h->nentities;
 	consume(r, hlen, 1);
 	return 0;
 }
@@ -343,6 +346,23 @@ static int finish_pass(struct baseline_reader *r)
 	return 0;
 }
 
+/*
+ * Entity indexes name the header's rules: a record that names none, or
+ * one beyond them, would be checked by no rule (or crash a lookup).
+ */
+static int check_ents(const struct baseline_reader *r, const struct record *rec)
+{
+	if (!rec->nents)
+		return error("'%s': corrupted record %" PRIu64 ": no entity index",
+			     r->path, r->n + 1);
+	if (rec->ents[rec->nents - 1] >= r->nentities)
+		return error("'%s': corrupted record %" PRIu64 ": entity index %" PRIu32
+			     " out of range (the rules have %" PRIu32 " %s)",
+			     r->path, r->n + 1, rec->ents[rec->nents - 1], r->nentities,
+			     r->nentities == 1 ? "entity" : "entities");
+	return 0;
+}
+
 /* 1 and a record, 0 after a verified trailer, -1 on error. */
 static int step(struct baseline_reader *r, const struct record **out)
 {
@@ -370,6 +390,8 @@ static int step(struct baseline_reader *r, const struct record **out)
 			return error("'%s': corrupted record %" PRIu64 ": data ends inside it",
 				     r->path, r->n + 1);
 	}
+	if (check_ents(r, rec) < 0)
+		return -1;
 	consume(r, (size_t)k, 1);
 	r->n++;
 	r->have_prev = 1;
@@ -495,6 +517,7 @@ static int verifier_start(struct baseline_reader *r, const unsigned char *pubkey
 		return error("'%s': cannot duplicate descriptor: %s", r->path, strerror(errno));
 	if (!(v = reader_new(r->path, fd, 1)))
 		return -1;
+	v->nentities = r->nentities;
 	if (pubkey) {
 		memcpy(v->pubkey, pubkey, sizeof(v->pubkey));
 		v->verify = 1;

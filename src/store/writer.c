@@ -33,6 +33,7 @@ struct baseline_writer {
 	struct record prev;
 	int have_prev;
 	uint64_t count;
+	uint32_t nentities;		/* of the header's rules */
 	char *failed;			/* the message of the error that killed w */
 };
 
@@ -177,7 +178,7 @@ int baseline_writer_open_locked(struct baseline_writer **out, struct baseline_lo
 	strbuf_init(&w->pend);
 	record_init(&w->prev);
 	crypto_generichash_init(&w->hs, NULL, 0, IMDB_DIGEST);
-	if (!(json = imdb_header_json(path, h)) || open_tmp(w) < 0 || start_gzip(w) < 0)
+	if (!(json = imdb_header_json(path, h, &w->nentities)) || open_tmp(w) < 0 || start_gzip(w) < 0)
 		goto cleanup;
 	memcpy(pre, IMDB_MAGIC, IMDB_MAGIC_LEN);
 	imdb_put_le(pre + IMDB_MAGIC_LEN, BASELINE_VERSION, 4);
@@ -198,13 +199,14 @@ int baseline_writer_open(struct baseline_writer **out, const char *path,
 			 const struct baseline_spec *h)
 {
 	struct baseline_lock *lock;
+	uint32_t nents;
 	char *json;
 
 	*out = NULL;
 	if (imdb_lock_path_check(path) < 0)
 		return -1;
 	/* A header that cannot be written is refused before the lock. */
-	if (!(json = imdb_header_json(path, h)))
+	if (!(json = imdb_header_json(path, h, &nents)))
 		return -1;
 	free(json);
 	if (!(lock = baseline_lock_acquire(path)))
@@ -235,6 +237,10 @@ static int check_record(struct baseline_writer *w, const struct record *r)
 		what = "key too long";
 	else if (r->nents > BASELINE_MAX_ENTS)
 		what = "too many entity indexes";
+	else if (!r->nents)
+		what = "no entity index";
+	else if (r->ents[r->nents - 1] >= w->nentities)
+		what = "entity index out of range";
 	else if ((r->present.w[0] & ~valid.w[0]) || (r->present.w[1] & ~valid.w[1]))
 		what = "unknown attribute id";
 	for (uint32_t i = 1; !what && i < r->nents; i++)

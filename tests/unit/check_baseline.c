@@ -123,7 +123,8 @@ static void gunzip(const char *path, struct strbuf *out)
 
 static const char good_json[] =
 	"{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
-	"\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"rules\":[]}";
+	"\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\","
+	"\"rules\":[{\"entities\":[{},{},{},{},{},{},{},{}]}]}";
 
 /* A payload built by hand: preamble with any version and header. */
 static void pl_begin(struct strbuf *sb, uint32_t version, const char *json, uint32_t hlen)
@@ -202,7 +203,9 @@ static struct baseline_spec test_header(void)
 	h.root = "/";
 	h.hash = ATTR_SHA256;
 	h.tool = "imscan 0.1.0";
-	h.rules_json = "[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
+	/* Eight entities: the records below name indexes 0 to 7. */
+	h.rules_json = "[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] },"
+		       " {\"id\": \"2\", \"entities\": [ {}, {}, {}, {}, {}, {}, {} ] }]";
 	return h;
 }
 
@@ -604,7 +607,9 @@ START_TEST(test_header_fields)
 	ck_assert_str_eq(got.root, h.root);
 	ck_assert_int_eq(got.hash, ATTR_BLAKE2B);
 	ck_assert_str_eq(got.tool, "imscan 0.1.0");
-	ck_assert_str_eq(got.rules_json, "[{\"id\":\"1\",\"entities\":[{\"type\":\"file\"}]}]");
+	ck_assert_str_eq(got.rules_json, "[{\"id\":\"1\",\"entities\":[{\"type\":\"file\"}]},"
+			 "{\"id\":\"2\",\"entities\":[{},{},{},{},{},{},{}]}]");
+	ck_assert_uint_eq(got.nentities, 8);
 	baseline_reader_close(br);
 	baseline_header_release(&got);
 	ck_assert_ptr_null(got.host);
@@ -618,7 +623,7 @@ START_TEST(test_header_fields)
 	want = "{\"format\":1,\"created\":\"2025-11-25T19:20:00.123456789Z\","
 	       "\"host\":\"h\xc3\xa9st\\\"\",\"root\":\"/img/r\xff\",\"hash\":\"blake2b\","
 	       "\"tool\":\"imscan 0.1.0\",\"rules\":[{\"id\":\"1\",\"entities\":"
-	       "[{\"type\":\"file\"}]}]}";
+	       "[{\"type\":\"file\"}]},{\"id\":\"2\",\"entities\":[{},{},{},{},{},{},{}]}]}";
 	ck_assert_uint_eq(raw.len, 17 + strlen(want) + 1 + 8 + 32);
 	ck_assert(!memcmp(json, want, strlen(want)));
 	strbuf_release(&raw);
@@ -1080,6 +1085,61 @@ START_TEST(test_bitflip_everywhere)
 }
 END_TEST
 
+/*
+ * Records that name no entity, or one beyond the header's rules, are
+ * refused by the reader (show printed "rules":[] for them, and check
+ * accepted a record with none) and by the writer.
+ */
+START_TEST(test_entity_index_refused)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "x.imdb"), want[4096];
+	struct baseline_spec h = test_header();
+	struct baseline_writer *w;
+	struct strbuf sb;
+	struct record a;
+
+	strbuf_init(&sb);
+	record_init(&a);
+	set_file(&a, "/a", 1);
+	record_reset(&a);
+	record_set_key(&a, KIND_FILE, "/a", 2);
+	pl_begin(&sb, 1, good_json, sizeof(good_json) - 1);
+	record_encode(&sb, &a, NULL);
+	pl_end(&sb, 1, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	expect_refused(path, NULL, "corrupted record 1: no entity index");
+
+	record_add_entity(&a, 8);	/* good_json's rules have 8 entities: 0-7 */
+	strbuf_reset(&sb);
+	pl_begin(&sb, 1, good_json, sizeof(good_json) - 1);
+	record_encode(&sb, &a, NULL);
+	pl_end(&sb, 1, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	expect_refused(path, NULL,
+		       "corrupted record 1: entity index 8 out of range (the rules have 8 entities)");
+
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	ck_assert_int_eq(baseline_writer_add(w, &a), -1);
+	snprintf(want, sizeof(want), "'%s': cannot write record file \"/a\": "
+		 "entity index out of range", path);
+	ck_assert_str_eq(error_last(), want);
+	baseline_writer_abort(w);
+	record_reset(&a);
+	record_set_key(&a, KIND_FILE, "/a", 2);
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	ck_assert_int_eq(baseline_writer_add(w, &a), -1);
+	snprintf(want, sizeof(want), "'%s': cannot write record file \"/a\": "
+		 "no entity index", path);
+	ck_assert_str_eq(error_last(), want);
+	baseline_writer_abort(w);
+	record_release(&a);
+	strbuf_release(&sb);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* Hand-made files: each refused for its own reason, with its message. */
 START_TEST(test_refused_cases)
 {
@@ -1445,6 +1505,7 @@ Suite *make_baseline_suite(void)
 	tcase_add_test(bad, test_refused_cases);
 	tcase_add_loop_test(bad, test_header_refused, 0, sizeof(headers) / sizeof(headers[0]));
 	tcase_add_test(bad, test_first_duplicate_work);
+	tcase_add_test(bad, test_entity_index_refused);
 	/* 43 s with the quadratic test; well under a second now. */
 	tcase_set_timeout(big, 10);
 	tcase_add_test(big, test_header_many_members);

@@ -47,7 +47,7 @@ static struct baseline_spec header(void)
 	h.host = "web1";
 	h.root = "/";
 	h.hash = ATTR_SHA256;
-	h.rules_json = "[]";
+	h.rules_json = "[{\"entities\": [{}]}]";
 	return h;
 }
 
@@ -97,6 +97,7 @@ static void killed_writer(const char *path)
 		if (baseline_writer_open(&w, path, &h) < 0)
 			_exit(1);
 		record_set_key(&r, KIND_FILE, "/x", 2);
+		record_add_entity(&r, 0);
 		if (baseline_writer_add(w, &r) < 0)
 			_exit(1);
 		raise(SIGKILL);
