@@ -5,6 +5,8 @@
  * the writer wrote every byte of it.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,12 +111,80 @@ static int deflate_pending(struct baseline_writer *w, int flush)
 	return 0;
 }
 
+/*
+ * Interruption: SIGINT, SIGTERM and SIGHUP while a temporary file exists
+ * remove it, then end the process as the signal would have (the handler
+ * re-raises it with its default action). The handlers are installed
+ * while a writer has a temporary file, and the previous ones restored
+ * after; a caller's own handler stays in charge if it ignored the signal.
+ * Only async-signal-safe calls in the handler: unlink, sigaction, raise.
+ */
+#define TMP_SLOTS 4
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static char *volatile tmp_slot[TMP_SLOTS];
+static struct sigaction old_action[sizeof(stop_signals) / sizeof(stop_signals[0])];
+static int tmp_in_use;
+
+static void on_stop_signal(int sig)
+{
+	struct sigaction dfl;
+
+	for (int i = 0; i < TMP_SLOTS; i++)
+		if (tmp_slot[i])
+			unlink(tmp_slot[i]);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+static void guard_tmp(struct baseline_writer *w)
+{
+	struct sigaction sa;
+	int i = 0;
+
+	while (i < TMP_SLOTS && tmp_slot[i])
+		i++;
+	if (i == TMP_SLOTS)
+		return;	/* the next writer's clean-up (lock.c) still applies */
+	tmp_slot[i] = w->tmp;
+	if (tmp_in_use++)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigfillset(&sa.sa_mask);
+	for (size_t k = 0; k < sizeof(stop_signals) / sizeof(stop_signals[0]); k++) {
+		sigaction(stop_signals[k], NULL, &old_action[k]);
+		if (old_action[k].sa_handler != SIG_IGN)
+			sigaction(stop_signals[k], &sa, NULL);
+	}
+}
+
+/* Before w->tmp is renamed, unlinked or freed. */
+static void unguard_tmp(struct baseline_writer *w)
+{
+	int i = 0;
+
+	while (i < TMP_SLOTS && (!w->tmp || tmp_slot[i] != w->tmp))
+		i++;
+	if (i == TMP_SLOTS)
+		return;
+	tmp_slot[i] = NULL;
+	if (--tmp_in_use)
+		return;
+	for (size_t k = 0; k < sizeof(stop_signals) / sizeof(stop_signals[0]); k++)
+		if (old_action[k].sa_handler != SIG_IGN)
+			sigaction(stop_signals[k], &old_action[k], NULL);
+}
+
 static void writer_free(struct baseline_writer *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
-	if (w->tmp)
+	if (w->tmp) {
 		unlink(w->tmp);
+		unguard_tmp(w);
+	}
 	baseline_lock_release(w->lock);
 	if (w->zinit)
 		deflateEnd(&w->zs);
@@ -138,6 +208,7 @@ static int open_tmp(struct baseline_writer *w)
 		w->tmp = NULL;
 		return -1;
 	}
+	guard_tmp(w);
 	if (fchmod(w->fd, 0600) < 0)
 		return error("'%s': cannot set the mode of '%s': %s",
 			     w->path, w->tmp, strerror(errno));
@@ -305,6 +376,29 @@ static void sync_dir(const char *path)
 	free(dir);
 }
 
+/* The rename, with the stop signals held back until the temporary file
+ * is no longer ours to remove. */
+static int rename_into_place(struct baseline_writer *w)
+{
+	sigset_t stop, old;
+	int rc;
+
+	sigemptyset(&stop);
+	for (size_t k = 0; k < sizeof(stop_signals) / sizeof(stop_signals[0]); k++)
+		sigaddset(&stop, stop_signals[k]);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	rc = rename(w->tmp, w->path);
+	if (rc < 0) {
+		error("'%s': cannot rename '%s' over it: %s", w->path, w->tmp, strerror(errno));
+	} else {
+		unguard_tmp(w);
+		free(w->tmp);
+		w->tmp = NULL;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 int baseline_writer_commit(struct baseline_writer *w, const unsigned char *seckey)
 {
 	unsigned char end[1 + 8], digest[IMDB_DIGEST], sig[1 + IMDB_SIG];
@@ -339,12 +433,8 @@ int baseline_writer_commit(struct baseline_writer *w, const unsigned char *secke
 		error("'%s': write failed: %s", w->path, strerror(errno));
 		goto cleanup;
 	}
-	if (rename(w->tmp, w->path) < 0) {
-		error("'%s': cannot rename '%s' over it: %s", w->path, w->tmp, strerror(errno));
+	if (rename_into_place(w) < 0)
 		goto cleanup;
-	}
-	free(w->tmp);
-	w->tmp = NULL;
 	sync_dir(w->path);
 	ret = 0;
 cleanup:
