@@ -485,6 +485,37 @@ static struct baseline_reader *reader_new(const char *path, int fd, int pass)
 	return r;
 }
 
+/* Someone other than us (or root) who could replace what st describes. */
+static int writable_by_others(const struct stat *st, int dir)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return 1;
+	/* A sticky directory lets others add names, not replace ours. */
+	return (st->st_mode & 022) && !(dir && (st->st_mode & S_ISVTX));
+}
+
+/*
+ * A baseline that another user can rewrite (or whose directory lets one
+ * rename another file over it) proves nothing until it is signed: say so
+ * on every read.
+ */
+static void warn_if_writable(const char *path, const struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : xstrdup(".");
+	struct stat ds;
+
+	if (writable_by_others(st, 0))
+		warning("baseline '%s' is writable by others (mode %04o, owner uid %ld)",
+			path, (unsigned)(st->st_mode & 07777), (long)st->st_uid);
+	else if (stat(dir, &ds) == 0 && writable_by_others(&ds, 1))
+		warning("baseline '%s' is in a directory writable by others: '%s' "
+			"(mode %04o, owner uid %ld)", path, dir,
+			(unsigned)(ds.st_mode & 07777), (long)ds.st_uid);
+	free(dir);
+}
+
 /* Opens path for reading; a descriptor, or -1 with a message. */
 static int open_file(const char *path)
 {
@@ -503,6 +534,7 @@ static int open_file(const char *path)
 		close(fd);
 		return error("'%s': not a regular file", path);
 	}
+	warn_if_writable(path, &st);
 	return fd;
 }
 
