@@ -22,6 +22,7 @@
 #ifndef IMSCAN_BASELINE_H
 #define IMSCAN_BASELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,28 @@ struct baseline_lock;
 struct baseline_lock *baseline_lock_acquire(const char *path);
 /* Releases and frees l; NULL is ignored. */
 void baseline_lock_release(struct baseline_lock *l);
+
+/*
+ * The files of a baseline path, as absolute host paths, for a scan to
+ * skip (source_opts' skip list) so that a baseline inside the scanned tree
+ * never reports its own files: the baseline itself, its lock file, and
+ * its temporary files, which are tmp_prefix followed by exactly
+ * BASELINE_TMP_SUFFIX letters or digits. The directory part is resolved
+ * (realpath) when it exists, so that a walk that reaches it by its
+ * physical path matches; a relative path is taken from the current
+ * directory. Fill with baseline_paths_get (0, or -1 with a message),
+ * release with baseline_paths_release.
+ */
+#define BASELINE_TMP_SUFFIX 6
+struct baseline_paths {
+	char *file;		/* "/var/lib/imscan/baseline.imdb" */
+	char *lock;		/* "/var/lib/imscan/baseline.imdb.lock" */
+	char *tmp_prefix;	/* "/var/lib/imscan/baseline.imdb." */
+};
+int baseline_paths_get(struct baseline_paths *out, const char *path);
+void baseline_paths_release(struct baseline_paths *p);
+/* True if the host path p (len bytes, no NUL needed) is one of bp's files. */
+bool baseline_paths_match(const struct baseline_paths *bp, const char *p, size_t len);
 
 struct baseline_writer;
 

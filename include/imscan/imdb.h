@@ -25,7 +25,7 @@ _Static_assert(ATTR__COUNT <= 128, "the attribute set is stored as two 64-bit wo
 #define IMDB_IOBUF	(64u << 10)
 #define IMDB_VARINT_MAX	10
 /* Temporary files are path + "." + six letters or digits, as mkstemp(3). */
-#define IMDB_TMP_SUFFIX	6
+#define IMDB_TMP_SUFFIX	BASELINE_TMP_SUFFIX
 
 /*
  * The largest record the bounds allow: a key, every attribute at its

@@ -275,3 +275,81 @@ void baseline_lock_release(struct baseline_lock *l)
 	free(l->lockpath);
 	free(l);
 }
+
+/* path with its directory resolved when it exists, absolute in any case. */
+static char *absolute(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : xstrdup(".");
+	const char *base = slash ? slash + 1 : path;
+	char *real = realpath(dir, NULL);
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	if (real) {
+		strbuf_adds(&sb, real);
+	} else if (dir[0] != '/') {
+		char *cwd = getcwd(NULL, 0);
+
+		if (!cwd) {
+			error("cannot resolve '%s': %s", path, strerror(errno));
+			free(dir);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		strbuf_addf(&sb, "%s/%s", cwd, dir);
+		free(cwd);
+	} else {
+		strbuf_adds(&sb, dir);
+	}
+	if (sb.len && sb.buf[sb.len - 1] != '/')
+		strbuf_addc(&sb, '/');
+	strbuf_adds(&sb, base);
+	free(real);
+	free(dir);
+	return strbuf_detach(&sb, NULL);
+}
+
+int baseline_paths_get(struct baseline_paths *out, const char *path)
+{
+	char *abs = absolute(path);
+
+	memset(out, 0, sizeof(*out));
+	if (!abs)
+		return -1;
+	out->file = abs;
+	out->lock = xmalloc(strlen(abs) + sizeof(".lock"));
+	sprintf(out->lock, "%s.lock", abs);
+	out->tmp_prefix = xmalloc(strlen(abs) + 2);
+	sprintf(out->tmp_prefix, "%s.", abs);
+	return 0;
+}
+
+void baseline_paths_release(struct baseline_paths *p)
+{
+	free(p->file);
+	free(p->lock);
+	free(p->tmp_prefix);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool same(const char *s, const char *p, size_t len)
+{
+	return strlen(s) == len && !memcmp(s, p, len);
+}
+
+bool baseline_paths_match(const struct baseline_paths *bp, const char *p, size_t len)
+{
+	size_t n = strlen(bp->tmp_prefix);
+
+	if (same(bp->file, p, len) || same(bp->lock, p, len))
+		return true;
+	if (len != n + IMDB_TMP_SUFFIX || memcmp(p, bp->tmp_prefix, n))
+		return false;
+	for (size_t i = n; i < len; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		      (p[i] >= '0' && p[i] <= '9')))
+			return false;
+	return true;
+}

@@ -131,6 +131,58 @@ START_TEST(test_symlink_refused)
 }
 END_TEST
 
+/* The names a scan skips: exactly the baseline's three kinds of file. */
+START_TEST(test_paths)
+{
+	char *dir = unit_tmpdir(), *real = realpath(dir, NULL), *link = in_dir(dir, "via");
+	char *sub = in_dir(dir, "sub"), *given = in_dir(dir, "via/b.imdb"), want[4096], *cwd;
+	struct baseline_paths bp;
+	static const char *const no[] = {
+		"b.imdb.", "b.imdb.abcde", "b.imdb.abcdefg", "b.imdb.abc-ef", "b.imdb.lockx",
+		"b.imdbx", "c.imdb", "b.imdb.prev",
+	};
+
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(symlink("sub", link), 0);
+	ck_assert_int_eq(baseline_paths_get(&bp, given), 0);
+	snprintf(want, sizeof(want), "%s/sub/b.imdb", real);
+	ck_assert_str_eq(bp.file, want);
+	snprintf(want, sizeof(want), "%s/sub/b.imdb.lock", real);
+	ck_assert_str_eq(bp.lock, want);
+	snprintf(want, sizeof(want), "%s/sub/b.imdb.", real);
+	ck_assert_str_eq(bp.tmp_prefix, want);
+	ck_assert(baseline_paths_match(&bp, bp.file, strlen(bp.file)));
+	ck_assert(baseline_paths_match(&bp, bp.lock, strlen(bp.lock)));
+	snprintf(want, sizeof(want), "%s/sub/b.imdb.aZ09xY", real);
+	ck_assert(baseline_paths_match(&bp, want, strlen(want)));
+	/* Length-delimited: what follows len is not looked at. */
+	ck_assert(baseline_paths_match(&bp, want, strlen(want) - 7));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(want, sizeof(want), "%s/sub/%s", real, no[i]);
+		ck_assert_msg(!baseline_paths_match(&bp, want, strlen(want)), "%s", no[i]);
+	}
+	baseline_paths_release(&bp);
+	ck_assert_ptr_null(bp.file);
+
+	/* A relative path, in a directory that does not exist yet. */
+	cwd = getcwd(NULL, 0);
+	ck_assert_ptr_nonnull(cwd);
+	ck_assert_int_eq(chdir(sub), 0);
+	ck_assert_int_eq(baseline_paths_get(&bp, "new/b.imdb"), 0);
+	snprintf(want, sizeof(want), "%s/sub/new/b.imdb", real);
+	ck_assert_str_eq(bp.file, want);
+	baseline_paths_release(&bp);
+	ck_assert_int_eq(chdir(cwd), 0);
+	free(cwd);
+	free(given);
+	free(sub);
+	free(link);
+	free(real);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *make_baseline_lock_suite(void)
 {
 	Suite *s = suite_create("baseline_lock");
@@ -139,6 +191,7 @@ Suite *make_baseline_lock_suite(void)
 	tcase_add_test(tc, test_lock_before_read);
 	tcase_add_test(tc, test_locked_writer_fails_cleanly);
 	tcase_add_test(tc, test_symlink_refused);
+	tcase_add_test(tc, test_paths);
 	suite_add_tcase(s, tc);
 	return s;
 }
