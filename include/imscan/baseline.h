@@ -90,9 +90,12 @@ struct baseline_lock;
  * Takes path's lock, creating path's directory if missing (0700). Take it
  * before reading a baseline that is to be rewritten (check --update), so
  * that no other writer can replace it in between. NULL with a message:
- * "'<path>' is being written by another imscan (pid N)". Refused at once:
- * a path that is no file name ("", "dir/") or names something other than
- * a regular file or a symlink ("'<path>': not a regular file").
+ * "'<path>' is locked by another process (pid N, lock file '<path>.lock')",
+ * the pid the kernel gives for the lock (/proc/locks), left out when it
+ * cannot be had. Refused at once, before anything is created: a path that
+ * is no file name ("", "dir/"), a symlink ("'<path>' is a symbolic link;
+ * refusing to replace it") or anything else but a regular file
+ * ("'<path>': not a regular file").
  */
 struct baseline_lock *baseline_lock_acquire(const char *path);
 /* Releases and frees l; NULL is ignored. */
@@ -150,7 +153,11 @@ int baseline_writer_add(struct baseline_writer *w, const struct record *r);
  * directory after the rename is only a warning(): the new file is in place.
  */
 int baseline_writer_commit(struct baseline_writer *w, const unsigned char *seckey);
-/* Removes the temporary file, unlocks, frees w. */
+/*
+ * Removes the temporary file, unlocks, frees w. SIGINT, SIGTERM and SIGHUP
+ * (unless ignored) also remove it while it exists, then end the process
+ * by that signal as they would have.
+ */
 void baseline_writer_abort(struct baseline_writer *w);
 
 struct baseline_reader;
@@ -164,7 +171,11 @@ struct baseline_reader;
  * "'<path>': digest mismatch (corrupted or tampered)",
  * "'<path>': corrupted record 12: out of order", "'<path>': not signed",
  * "'<path>': bad signature". On failure *h is left zeroed.
- * With pubkey NULL, a signature is checked for shape only.
+ * With pubkey NULL, a signature is checked for shape only. A file or
+ * directory that another user could write is read with a warning():
+ * "baseline '<path>' is writable by others (mode 0666, owner uid 0)",
+ * "baseline '<path>' is in a directory writable by others: '<dir>'
+ * (mode 0777, owner uid 0)".
  */
 int baseline_reader_open(struct baseline_reader **out, const char *path,
 			 const unsigned char *pubkey, struct baseline_header *h);
