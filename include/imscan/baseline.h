@@ -36,6 +36,26 @@
 #define BASELINE_MAX_ENTS	65536u		/* entity indexes per record */
 
 /*
+ * How the rules of a baseline were chosen (imscan baseline's -r and
+ * --param), so that a re-baseline can repeat the choice: the -r paths as
+ * given and as made absolute when the baseline was written (none: the
+ * recommended rules of the installed library), and the --param values.
+ * Header member "origin" (imscan-baseline(5)); baselines written before
+ * it existed have none (recorded false).
+ */
+struct baseline_origin {
+	bool recorded;		/* reader: the header has one */
+	size_t npaths;		/* 0: the recommended library */
+	char **paths;		/* -r PATH as given */
+	char **abs_paths;	/* the same, absolute */
+	size_t nparams;
+	char **params;		/* --param "NAME=VALUE" */
+};
+
+/* Frees what the reader filled and zeroes o; safe on a zeroed one. */
+void baseline_origin_release(struct baseline_origin *o);
+
+/*
  * The JSON header as the reader gives it: every field filled and owned
  * (baseline_header_release frees them); rules_json is the embedded
  * ruleset as compact JSON text.
@@ -56,6 +76,7 @@ struct baseline_header {
 	 * and the writer refuses to write one.
 	 */
 	uint32_t nentities;
+	struct baseline_origin origin;
 };
 
 /* Frees the strings and zeroes h; safe on a zeroed header. */
@@ -74,6 +95,9 @@ struct baseline_spec {
 	enum attr_id hash;
 	const char *tool;
 	const char *rules_json;
+	/* NULL: no "origin" member. Written only if every path, absolute
+	 * path and param is a string (paths and abs_paths of npaths each). */
+	const struct baseline_origin *origin;
 };
 
 /*
@@ -104,8 +128,9 @@ void baseline_lock_release(struct baseline_lock *l);
 /*
  * The files of a baseline path, as absolute host paths, for a scan to
  * skip (source_opts' skip list) so that a baseline inside the scanned tree
- * never reports its own files: the baseline itself, its lock file, and
- * its temporary files, which are tmp_prefix followed by exactly
+ * never reports its own files: the baseline itself, its lock file, the
+ * previous baseline kept (baseline_writer_keep_prev) and its link in the
+ * making (prev + ".new"), and its temporary files, which are tmp_prefix followed by exactly
  * BASELINE_TMP_SUFFIX letters or digits. The directory part is resolved
  * (realpath) when it exists, so that a walk that reaches it by its
  * physical path matches; a relative path is taken from the current
@@ -117,6 +142,7 @@ struct baseline_paths {
 	char *file;		/* "/var/lib/imscan/baseline.imdb" */
 	char *lock;		/* "/var/lib/imscan/baseline.imdb.lock" */
 	char *tmp_prefix;	/* "/var/lib/imscan/baseline.imdb." */
+	char *prev;		/* "/var/lib/imscan/baseline.imdb.prev" (and + ".new") */
 };
 int baseline_paths_get(struct baseline_paths *out, const char *path);
 void baseline_paths_release(struct baseline_paths *p);
@@ -144,6 +170,14 @@ int baseline_writer_open_locked(struct baseline_writer **out, struct baseline_lo
  * the writer is dead: commit fails with the same message, abort cleans up.
  */
 int baseline_writer_add(struct baseline_writer *w, const struct record *r);
+/*
+ * At commit, keep the file being replaced (if any) as path.prev: linked,
+ * then renamed over path.prev before the new file is renamed in, so that
+ * path and path.prev are each a whole baseline at every moment. Fails the
+ * commit (the old files untouched) if it cannot be done ("'<path>':
+ * cannot keep it as '<path>.prev': ...").
+ */
+void baseline_writer_keep_prev(struct baseline_writer *w);
 /*
  * Writes the trailer (and signature, if seckey is not NULL: a 64-byte
  * libsodium Ed25519 secret key), fsyncs, renames over path, fsyncs the

@@ -73,6 +73,12 @@ size_t imdb_first_duplicate(const char *const *names, size_t n, size_t *compares
 int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 		      struct baseline_header *h);
 
+/* origin.c: the "origin" member for o (NULL if out of memory), and o
+ * from it (-1 with a message; the caller releases o either way). */
+struct cJSON;
+struct cJSON *imdb_origin_json(const struct baseline_origin *o);
+int imdb_origin_parse(const char *path, const struct cJSON *v, struct baseline_origin *o);
+
 /* lock.c: refuses a path that could never be renamed over. */
 int imdb_lock_path_check(const char *path);
 /* lock.c: the baseline path the lock is for. */

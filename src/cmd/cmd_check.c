@@ -187,7 +187,8 @@ static int run(const struct check_opts *o, const char *file)
 	if (o->update) {
 		/* The new state is of this host and root, made now. */
 		struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h.hash,
-					      h.tool, h.rules_json };
+					      h.tool, h.rules_json,
+					      h.origin.recorded ? &h.origin : NULL };
 		int rc = baseline_writer_open_locked(&ctx.update, lock, &spec);
 
 		lock = NULL;	/* the writer's now */

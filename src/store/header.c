@@ -19,7 +19,7 @@
 #endif
 
 static const char *const header_fields[] = {
-	"format", "created", "host", "root", "hash", "tool", "rules",
+	"format", "created", "host", "root", "hash", "tool", "rules", "origin",
 };
 
 /* The only spelling of "created": UTC, nanoseconds, a four-digit year. */
@@ -31,6 +31,7 @@ void baseline_header_release(struct baseline_header *h)
 	free(h->root);
 	free(h->tool);
 	free(h->rules_json);
+	baseline_origin_release(&h->origin);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -160,6 +161,10 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t
 		goto cleanup;
 	}
 	rules = NULL;	/* owned by o now */
+	if (h->origin && !cJSON_AddItemToObject(o, "origin", imdb_origin_json(h->origin))) {
+		error("'%s': cannot write: out of memory", path);
+		goto cleanup;
+	}
 	text = cJSON_PrintUnformatted(o);
 	if (!text)
 		error("'%s': cannot write: out of memory", path);
@@ -309,6 +314,7 @@ int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 		      struct baseline_header *h)
 {
 	cJSON *o;
+	const cJSON *v;
 	const char *end = NULL;
 	char *hash = NULL;
 	int ret = -1;
@@ -328,6 +334,10 @@ int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 	    get_string(path, o, "tool", &h->tool) < 0 ||
 	    check_hash(path, hash, &h->hash) < 0 ||
 	    get_rules(path, o, &h->rules_json, &h->nentities) < 0)
+		goto cleanup;
+	/* Optional: baselines older than it have none. */
+	v = cJSON_GetObjectItemCaseSensitive(o, "origin");
+	if (v && imdb_origin_parse(path, v, &h->origin) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:

@@ -323,6 +323,8 @@ int baseline_paths_get(struct baseline_paths *out, const char *path)
 	sprintf(out->lock, "%s.lock", abs);
 	out->tmp_prefix = xmalloc(strlen(abs) + 2);
 	sprintf(out->tmp_prefix, "%s.", abs);
+	out->prev = xmalloc(strlen(abs) + sizeof(".prev"));
+	sprintf(out->prev, "%s.prev", abs);
 	return 0;
 }
 
@@ -331,6 +333,7 @@ void baseline_paths_release(struct baseline_paths *p)
 	free(p->file);
 	free(p->lock);
 	free(p->tmp_prefix);
+	free(p->prev);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -343,7 +346,10 @@ bool baseline_paths_match(const struct baseline_paths *bp, const char *p, size_t
 {
 	size_t n = strlen(bp->tmp_prefix);
 
-	if (same(bp->file, p, len) || same(bp->lock, p, len))
+	size_t pl = strlen(bp->prev);
+
+	if (same(bp->file, p, len) || same(bp->lock, p, len) || same(bp->prev, p, len) ||
+	    (len == pl + 4 && !memcmp(p, bp->prev, pl) && !memcmp(p + pl, ".new", 4)))
 		return true;
 	if (len != n + IMDB_TMP_SUFFIX || memcmp(p, bp->tmp_prefix, n))
 		return false;

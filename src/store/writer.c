@@ -36,6 +36,7 @@ struct baseline_writer {
 	int have_prev;
 	uint64_t count;
 	uint32_t nentities;		/* of the header's rules */
+	bool keep_prev;			/* baseline_writer_keep_prev */
 	char *failed;			/* the message of the error that killed w */
 };
 
@@ -376,6 +377,40 @@ static void sync_dir(const char *path)
 	free(dir);
 }
 
+void baseline_writer_keep_prev(struct baseline_writer *w)
+{
+	w->keep_prev = true;
+}
+
+/*
+ * The file being replaced becomes path.prev: hard-linked as path.prev.new,
+ * then renamed over path.prev, so that path.prev is always a whole
+ * baseline (the older or the newer), and path itself is never missing.
+ * Under the lock: no other writer uses these names meanwhile.
+ */
+static int keep_prev(struct baseline_writer *w)
+{
+	struct strbuf prev, tmp;
+	int ret = -1;
+
+	strbuf_init(&prev);
+	strbuf_init(&tmp);
+	strbuf_addf(&prev, "%s.prev", w->path);
+	strbuf_addf(&tmp, "%s.prev.new", w->path);
+	if (unlink(tmp.buf) < 0 && errno != ENOENT)
+		error("'%s': cannot remove '%s': %s", w->path, tmp.buf, strerror(errno));
+	else if (link(w->path, tmp.buf) < 0)
+		ret = errno == ENOENT ? 0 : error("'%s': cannot keep it as '%s': %s",
+						  w->path, prev.buf, strerror(errno));
+	else if (rename(tmp.buf, prev.buf) < 0)
+		error("'%s': cannot keep it as '%s': %s", w->path, prev.buf, strerror(errno));
+	else
+		ret = 0;
+	strbuf_release(&tmp);
+	strbuf_release(&prev);
+	return ret;
+}
+
 /* The rename, with the stop signals held back until the temporary file
  * is no longer ours to remove. */
 static int rename_into_place(struct baseline_writer *w)
@@ -433,7 +468,7 @@ int baseline_writer_commit(struct baseline_writer *w, const unsigned char *secke
 		error("'%s': write failed: %s", w->path, strerror(errno));
 		goto cleanup;
 	}
-	if (rename_into_place(w) < 0)
+	if ((w->keep_prev && keep_prev(w) < 0) || rename_into_place(w) < 0)
 		goto cleanup;
 	sync_dir(w->path);
 	ret = 0;

@@ -1439,6 +1439,57 @@ START_TEST(test_first_duplicate_work)
 }
 END_TEST
 
+/* The optional header member "origin" and what the reader refuses in it. */
+static const struct {
+	const char *origin, *msg;
+} origins[] = {
+	{ "{\"rules\":\"recommended\",\"params\":[]}", NULL },
+	{ "{\"rules\":\"paths\",\"paths\":[{\"given\":\"r\",\"absolute\":\"/r\"}],"
+	  "\"params\":[\"a=b\"]}", NULL },
+	{ "[]", "not an object" },
+	{ "{\"rules\":\"all\",\"params\":[]}", "\"rules\" is not \"paths\" or \"recommended\"" },
+	{ "{\"rules\":\"recommended\"}", "unexpected members" },
+	{ "{\"rules\":\"recommended\",\"params\":[],\"x\":1}", "unexpected members" },
+	{ "{\"rules\":\"recommended\",\"paths\":[],\"params\":[]}", "unexpected members" },
+	{ "{\"rules\":\"paths\",\"params\":[],\"p\":[]}", "unexpected members" },
+	{ "{\"rules\":\"paths\",\"paths\":[],\"params\":[]}",
+	  "\"paths\" is not a non-empty array" },
+	{ "{\"rules\":\"paths\",\"paths\":[{\"given\":\"r\",\"absolute\":\"r\"}],\"params\":[]}",
+	  "a path is not {\"given\":...,\"absolute\":\"/...\"}" },
+	{ "{\"rules\":\"paths\",\"paths\":[{\"given\":\"\",\"absolute\":\"/r\"}],\"params\":[]}",
+	  "a path is not {\"given\":...,\"absolute\":\"/...\"}" },
+	{ "{\"rules\":\"recommended\",\"params\":{}}", "\"params\" is not an array" },
+	{ "{\"rules\":\"recommended\",\"params\":[\"ab\"]}", "a param is not \"NAME=VALUE\"" },
+	{ "{\"rules\":\"recommended\",\"params\":[\"=b\"]}", "a param is not \"NAME=VALUE\"" },
+	{ "{\"rules\":\"recommended\",\"params\":[1]}", "a param is not \"NAME=VALUE\"" },
+};
+
+START_TEST(test_origin_refused)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "o.imdb"), want[512];
+	struct strbuf js, sb;
+
+	strbuf_init(&js);
+	strbuf_init(&sb);
+	strbuf_add(&js, good_json, sizeof(good_json) - 2);	/* without the '}' */
+	strbuf_addf(&js, ",\"origin\":%s}", origins[_i].origin);
+	pl_begin(&sb, 1, js.buf, (uint32_t)js.len);
+	pl_end(&sb, 0, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	if (origins[_i].msg) {
+		snprintf(want, sizeof(want), "bad header: field \"origin\": %s", origins[_i].msg);
+		expect_refused(path, NULL, want);
+	} else {
+		expect_ok(path, NULL, 0);
+	}
+	strbuf_release(&sb);
+	strbuf_release(&js);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_signature)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "s.imdb"), *plain = path_in(dir, "p.imdb");
@@ -1506,6 +1557,7 @@ Suite *make_baseline_suite(void)
 	tcase_add_loop_test(bad, test_header_refused, 0, sizeof(headers) / sizeof(headers[0]));
 	tcase_add_test(bad, test_first_duplicate_work);
 	tcase_add_test(bad, test_entity_index_refused);
+	tcase_add_loop_test(bad, test_origin_refused, 0, sizeof(origins) / sizeof(origins[0]));
 	/* 43 s with the quadratic test; well under a second now. */
 	tcase_set_timeout(big, 10);
 	tcase_add_test(big, test_header_many_members);

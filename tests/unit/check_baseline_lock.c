@@ -139,8 +139,9 @@ START_TEST(test_paths)
 	struct baseline_paths bp;
 	static const char *const no[] = {
 		"b.imdb.", "b.imdb.abcde", "b.imdb.abcdefg", "b.imdb.abc-ef", "b.imdb.lockx",
-		"b.imdbx", "c.imdb", "b.imdb.prev",
+		"b.imdbx", "c.imdb", "b.imdb.prev.", "b.imdb.prev.newx", "b.imdb.pre",
 	};
+	static const char *const yes[] = { "b.imdb.prev", "b.imdb.prev.new" };
 
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	ck_assert_int_eq(symlink("sub", link), 0);
@@ -157,6 +158,10 @@ START_TEST(test_paths)
 	ck_assert(baseline_paths_match(&bp, want, strlen(want)));
 	/* Length-delimited: what follows len is not looked at. */
 	ck_assert(baseline_paths_match(&bp, want, strlen(want) - 7));
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(want, sizeof(want), "%s/sub/%s", real, yes[i]);
+		ck_assert_msg(baseline_paths_match(&bp, want, strlen(want)), "%s", yes[i]);
+	}
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
 		snprintf(want, sizeof(want), "%s/sub/%s", real, no[i]);
 		ck_assert_msg(!baseline_paths_match(&bp, want, strlen(want)), "%s", no[i]);
