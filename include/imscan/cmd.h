@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "imscan/baseline.h"
 #include "imscan/event.h"
 #include "imscan/rules.h"
 
@@ -88,6 +89,25 @@ void rule_opts_release(struct rule_opts *o);
  */
 int cmd_load_rules(struct ruleset *rs, const struct rule_opts *o, const char *root,
 		   bool recommended_only);
+
+/*
+ * rebaseline.c: what a baseline keeps from the one it replaces. prepare
+ * reads the old file (if any) and, when ro has no -r paths, repeats its
+ * recorded choice into ro (the paths re-read; a path that is gone is an
+ * error naming it; its params unless ro has some); origin gives the
+ * choice to record in the new header (owned by rb); report prints which
+ * rule ids were added, dropped or changed, if any.
+ */
+struct rebaseline {
+	bool exists;			/* there is an old baseline */
+	bool repeated;			/* its -r paths were repeated */
+	struct baseline_header old;
+	struct baseline_origin origin;
+};
+int rebaseline_prepare(struct rebaseline *rb, const char *file, struct rule_opts *ro);
+const struct baseline_origin *rebaseline_origin(struct rebaseline *rb, const struct rule_opts *ro);
+void rebaseline_report(const struct rebaseline *rb, const char *rules_json);
+void rebaseline_release(struct rebaseline *rb);
 
 int64_t cmd_now(void);		/* ns since the epoch */
 const char *cmd_hostname(void);	/* borrowed */

@@ -107,6 +107,8 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	char *rules_json = NULL;
 	struct scan_opts so = { 0 };
 	struct baseline_writer *w = NULL;
+	struct baseline_lock *lock = NULL;
+	struct rebaseline rb = { 0 };
 	struct scan *sc = NULL;
 	const struct scan_stats *st;
 	int64_t t0 = cmd_clock();
@@ -114,7 +116,10 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, o->hash);
-	if (cmd_load_rules(&rs, &o->rules, root, true) < 0)
+	/* Held from the read of the old baseline (its choice of rules) on. */
+	if (!(lock = baseline_lock_acquire(file)) ||
+	    rebaseline_prepare(&rb, file, &o->rules) < 0 ||
+	    cmd_load_rules(&rs, &o->rules, root, true) < 0)
 		goto cleanup;
 	if (!rs.nrules) {
 		cmd_error("no rules to baseline with: give -r PATH, or see 'imscan rules recommend'");
@@ -126,11 +131,15 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	h.hash = o->hash;
 	h.tool = "imscan " IMSCAN_VERSION;
 	h.rules_json = rules_json = ruleset_to_json(&rs);
+	h.origin = rebaseline_origin(&rb, &o->rules);
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
-	if (baseline_writer_open(&w, file, &h) < 0)
+	n = baseline_writer_open_locked(&w, lock, &h);
+	lock = NULL;	/* the writer's, whatever the outcome */
+	if (n < 0)
 		goto cleanup;
+	baseline_writer_keep_prev(w);
 	cmd_sandbox(!o->no_sandbox, file);
 	if (!(sc = scan_open(&so)))
 		goto cleanup;
@@ -142,6 +151,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 		goto cleanup;
 	}
 	w = NULL;
+	rebaseline_report(&rb, rules_json);
 	st = scan_stats(sc);
 	fprintf(stderr, "imscan: baseline: %lld entries (%llu unreadable), %zu rules, "
 		"%.1f MB hashed, written to %s in %.1fs\n", n, (unsigned long long)st->errors,
@@ -153,6 +163,8 @@ cleanup:
 cleanup_quiet:
 	if (w)
 		baseline_writer_abort(w);
+	baseline_lock_release(lock);
+	rebaseline_release(&rb);
 	scan_free(sc);
 	free(rules_json);
 	ruleset_release(&rs);
