@@ -140,6 +140,19 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 	strbuf_release(&line);
 }
 
+/* The new state is of this host and root, made now; the lock taken
+ * before the read goes to the writer. */
+static int open_update(struct check_ctx *c, struct baseline_lock **lock,
+		       const struct baseline_header *h, const char *root)
+{
+	struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h->hash, h->tool,
+				      h->rules_json, h->origin.recorded ? &h->origin : NULL };
+	int rc = baseline_writer_open_locked(&c->update, *lock, &spec);
+
+	*lock = NULL;	/* the writer's, whatever the outcome */
+	return rc;
+}
+
 static int run(const struct check_opts *o, const char *file)
 {
 	struct baseline_lock *lock = NULL;
@@ -159,8 +172,7 @@ static int run(const struct check_opts *o, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
-	/* Held from before the read until the rename: no other writer's
-	 * baseline can land in between and be overwritten unseen. */
+	/* Locked before the read: no baseline written meanwhile is lost. */
 	if (o->update && !(lock = baseline_lock_acquire(file)))
 		goto fail;
 	/* Before the reader, which verifies a file that may be hostile. */
@@ -184,17 +196,8 @@ static int run(const struct check_opts *o, const char *file)
 		so.reuse = tee;
 	if (!(sc = scan_open(&so)))
 		goto fail;
-	if (o->update) {
-		/* The new state is of this host and root, made now. */
-		struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h.hash,
-					      h.tool, h.rules_json,
-					      h.origin.recorded ? &h.origin : NULL };
-		int rc = baseline_writer_open_locked(&ctx.update, lock, &spec);
-
-		lock = NULL;	/* the writer's now */
-		if (rc < 0)
-			goto fail;
-	}
+	if (o->update && open_update(&ctx, &lock, &h, root) < 0)
+		goto fail;
 	ctx.sink = sink_new(o->format, stdout);
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
 	teed = tee_main(tee);
