@@ -173,9 +173,12 @@ int baseline_writer_add(struct baseline_writer *w, const struct record *r);
 /*
  * At commit, keep the file being replaced (if any) as path.prev: linked,
  * then renamed over path.prev before the new file is renamed in, so that
- * path and path.prev are each a whole baseline at every moment. Fails the
- * commit (the old files untouched) if it cannot be done ("'<path>':
- * cannot keep it as '<path>.prev': ...").
+ * path and path.prev are each a whole baseline at every moment. When no
+ * link can be made (a file of another user under fs.protected_hardlinks,
+ * a file system without hard links) only a warning() says so ("'<path>':
+ * not kept as '<path>.prev': Operation not permitted") and the commit goes
+ * on; a failure to rename is an error that fails the commit ("'<path>':
+ * cannot keep it as '<path>.prev': ..."), the old files untouched.
  */
 void baseline_writer_keep_prev(struct baseline_writer *w);
 /*

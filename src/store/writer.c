@@ -399,9 +399,14 @@ static int keep_prev(struct baseline_writer *w)
 	strbuf_addf(&tmp, "%s.prev.new", w->path);
 	if (unlink(tmp.buf) < 0 && errno != ENOENT)
 		error("'%s': cannot remove '%s': %s", w->path, tmp.buf, strerror(errno));
-	else if (link(w->path, tmp.buf) < 0)
-		ret = errno == ENOENT ? 0 : error("'%s': cannot keep it as '%s': %s",
-						  w->path, prev.buf, strerror(errno));
+	else if (link(w->path, tmp.buf) < 0) {
+		/* No old file; or no link allowed (another's file under
+		 * fs.protected_hardlinks, a file system without links): the new
+		 * baseline matters more than the copy of the old one. */
+		if (errno != ENOENT)
+			warning("'%s': not kept as '%s': %s", w->path, prev.buf, strerror(errno));
+		ret = 0;
+	}
 	else if (rename(tmp.buf, prev.buf) < 0)
 		error("'%s': cannot keep it as '%s': %s", w->path, prev.buf, strerror(errno));
 	else
