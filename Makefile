@@ -18,7 +18,7 @@ LIBS_PC  := libsodium libxxhash libcjson zlib libcrypto
 TEST_PC  := check
 # Debian packages behind them, and the tools the tests use.
 DEB_BUILD := build-essential pkg-config libsodium-dev libxxhash-dev libcjson-dev zlib1g-dev libssl-dev
-DEB_TEST  := check jq attr acl libcap2-bin e2fsprogs python3 perl
+DEB_TEST  := check jq attr acl libcap2-bin e2fsprogs python3 perl xxhash
 DEB_EXTRA := clang
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -48,7 +48,7 @@ OBJ  := $(SRC:src/%.c=$(B)/%.o)
 LIBOBJ := $(filter-out $(B)/main.o,$(OBJ))
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
-HDR  := $(wildcard include/imscan/*.h)
+HDR  := $(wildcard include/imscan/*.h src/*/*.h)
 
 .PHONY: all deps check unit cli sanitize valgrind fuzz bench install uninstall clean depcheck
 
@@ -86,7 +86,7 @@ $(B)/unit/suites.h: $(UNIT_SRC) | $(B)/unit
 $(B)/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h $(B)/unit/suites.h | $(B)/unit
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -I$(B)/unit -c -o $@ $<
 
-$(B)/unit/runner.o: tests/unit/runner.c $(B)/unit/suites.h | $(B)/unit
+$(B)/unit/runner.o: tests/unit/runner.c tests/unit/unit.h $(HDR) $(B)/unit/suites.h | $(B)/unit
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(B)/unit -c -o $@ $<
 
 $(B)/unit_tests: $(B)/unit/runner.o $(UNIT_OBJ) $(LIBOBJ)

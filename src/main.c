@@ -1,5 +1,7 @@
 /* main.c - the table of subcommands; dispatch only. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,12 +23,35 @@ static const struct cmd_struct commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const struct cmd_struct *find(const char *name)
+/* The command called name; NULL after saying which one was probably meant. */
+static const struct cmd_struct *find(const char *name, const char *what)
 {
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+	const char *hint;
+	long i = cmd_find_name(commands, NCOMMANDS, sizeof(commands[0]), name, &hint);
+
+	if (i >= 0)
+		return &commands[i];
+	if (hint)
+		cmd_error("%sunknown command '%s': did you mean '%s'?", what, name, hint);
+	else
+		cmd_error("%sunknown command '%s'", what, name);
 	return NULL;
+}
+
+/*
+ * A descriptor 0-2 that is closed would be taken by the next open(): the
+ * lock file on 1, the temporary baseline on 2, and a warning would be
+ * written into the baseline. Fill the gaps with /dev/null first.
+ */
+static int open_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			return -1;
+	}
+	return 0;
 }
 
 static int usage(FILE *f)
@@ -61,6 +86,11 @@ int main(int argc, char **argv)
 	const struct cmd_struct *c;
 	char *help_argv[3];
 
+	if (open_std_fds() < 0)
+		return EXIT_TROUBLE;	/* nowhere to say it */
+	/* A reader that went away is EPIPE, handled as trouble without a
+	 * word (finish_stdout, cmd_fail), not a death by signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
 		return usage(stderr);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
@@ -72,16 +102,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3)
 			return finish_stdout(usage(stdout));
-		if (!(c = find(argv[2])))
-			return cmd_error("help: unknown command '%s'", argv[2]);
+		if (!(c = find(argv[2], "help: ")))
+			return EXIT_TROUBLE;
 		help_argv[0] = argv[2];
 		help_argv[1] = (char *)"--help";
 		help_argv[2] = NULL;
 		return finish_stdout(c->fn(2, help_argv));
 	}
-	if (!(c = find(argv[1]))) {
-		cmd_error("unknown command '%s'", argv[1]);
+	if (!(c = find(argv[1], "")))
 		return usage(stderr);
-	}
 	return finish_stdout(c->fn(argc - 1, argv + 1));
 }

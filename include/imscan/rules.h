@@ -72,7 +72,10 @@ struct rule {
 
 struct rule_param {
 	char *name, *value;
+	bool declared;		/* some rule loaded since declares it */
 };
+
+struct rule_index;		/* ids to rules, hashed (ruleset.c) */
 
 struct ruleset {
 	struct rule **rules;	/* in load order */
@@ -82,6 +85,7 @@ struct ruleset {
 	enum attr_id hash;	/* the content hash STANDARD stands for */
 	struct rule_param *params;	/* ruleset_set_param() */
 	size_t nparams;
+	struct rule_index *index;	/* every rule by id: duplicates and lookups in O(1) */
 };
 
 /* hash: what STANDARD's content hash is (ATTR_SHA256 by default). */
@@ -120,11 +124,30 @@ bool ruleset_param_name_ok(const char *name);
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 
 /*
- * Evaluates each rule's "recommend" condition against root (a directory
- * used as "/"; NULL is "/") and sets rule.recommended. A rule without one
- * is recommended. path_exists uses lstat(2) of root + path.
+ * Id comparisons made by lookups so far: loading n rules makes O(n) of
+ * them, whatever n (tests bound the work with it, not with a clock).
  */
-void ruleset_recommend(struct ruleset *rs, const char *root);
+size_t ruleset_id_probes(const struct ruleset *rs);
+
+/* The first param set with ruleset_set_param() that no rule loaded since
+ * declares in its "params", or NULL. Borrowed. */
+const char *ruleset_undeclared_param(const struct ruleset *rs);
+
+/*
+ * The rule file names of a directory ("*.json", not starting with '.'),
+ * sorted; 0 or -1 with a message. Caller frees each name and *names.
+ */
+int ruleset_list_dir(const char *path, char ***names, size_t *n);
+
+/*
+ * Evaluates each rule's "recommend" condition and sets rule.recommended. A
+ * rule without one is recommended. path_exists asks exists(ctx, path),
+ * path absolute and free of "." and "..": the caller decides what a root
+ * is (the command layer resolves inside --root as a base is, never on the
+ * host; core knows nothing of walking).
+ */
+typedef bool (*rules_exists_fn)(void *ctx, const char *path);
+void ruleset_recommend(struct ruleset *rs, rules_exists_fn exists, void *ctx);
 
 /* Drops every rule that is not recommended; entity indexes are renumbered. */
 void ruleset_keep_recommended(struct ruleset *rs);

@@ -16,13 +16,28 @@
  *     allowed everywhere, as a scan must read the whole tree. Descriptors
  *     opened before keep their rights. Only the rights the running kernel
  *     knows are asked for.
- *   - seccomp (x86_64 and aarch64 only): a deny-list of syscalls that a
- *     scan never makes fails with EPERM: exec, ptrace and reading or
- *     writing other processes' memory, mounts and namespaces, modules,
- *     kexec, bpf, perf, uid/gid changes, keyrings, reboot, swap,
- *     open_by_handle_at, userfaultfd, io_uring; and every syscall of a
- *     foreign ABI (i386, x32, arm32), through which the list could be
- *     bypassed. A deny-list rather than an allow-list because glibc,
+ *   - seccomp (x86_64 and aarch64 only): a filter, by profile, under
+ *     which what a scan never calls fails with EPERM. In every profile:
+ *     exec, ptrace and reaching into other processes (process_vm_*,
+ *     pidfd_getfd, kcmp, process_madvise, migrate/move_pages), mounts
+ *     (old and new API) and namespaces, modules, kexec, bpf, perf,
+ *     uid/gid changes, keyrings, reboot, swap, syslog, acct, quotas,
+ *     clock and host-name changes, userfaultfd, io_uring; the metadata
+ *     writes Landlock does not cover: every chmod, chown, utime*,
+ *     setxattr and removexattr call, file_setattr, truncate by path, and
+ *     the ioctls that set chattr flags, fsxattr, the inode version, an
+ *     encryption policy, fs-verity or a label, or type into a terminal
+ *     (TIOCSTI, TIOCLINUX); socket() and socketpair() of any family but
+ *     AF_UNIX; kill, tgkill, rt_sigqueueinfo and rt_tgsigqueueinfo to any
+ *     process but this one (compared with its pid when confined), tkill,
+ *     pidfd_send_signal; and every syscall of a foreign ABI (i386, x32,
+ *     arm32), through which the filter could be bypassed.
+ *     SANDBOX_CHECK also denies ftruncate, flock, fallocate (the writer's
+ *     calls), open_by_handle_at, fanotify, inotify and pidfd_open (a
+ *     watcher's). SANDBOX_WRITE allows the first three and fchmod with
+ *     mode 0600 exactly, for the baseline writer's lock and temporary
+ *     file. SANDBOX_WATCH allows the watcher's calls and denies the
+ *     writer's. A deny-list rather than an allow-list because glibc,
  *     libcrypto and libsodium pick their syscalls by version and CPU, and
  *     a scan killed by a missing entry would be worse than one confined
  *     slightly less.
@@ -56,6 +71,13 @@
 #define SANDBOX_ALLOWS_PTRACE	0
 #endif
 
+/* What the confined process goes on to do. */
+enum sandbox_profile {
+	SANDBOX_CHECK,		/* scan and report; write nothing */
+	SANDBOX_WRITE,		/* scan and write a baseline beneath writable_dir */
+	SANDBOX_WATCH,		/* watch with fanotify/inotify; write nothing */
+};
+
 struct sandbox_report {
 	int landlock_abi;	/* the Landlock ABI applied; 0: none */
 	bool seccomp;		/* the syscall filter is in place */
@@ -66,13 +88,16 @@ struct sandbox_report {
 };
 
 /*
- * Confines the calling process as above. writable_dir: the only directory
+ * Confines the calling process as above, with the seccomp filter of
+ * profile. The process must not fork afterwards: the filter knows its pid
+ * as it was here. writable_dir: the only directory
  * (with everything beneath it) where files may be created, written,
  * renamed and removed; NULL for none at all. out may be NULL.
  * 0 when every step the kernel offers was applied; -1 with a message
  * ("sandbox: landlock failed: ...") when one failed; both go on unconfined
  * by that step.
  */
-int sandbox_confine(const char *writable_dir, struct sandbox_report *out);
+int sandbox_confine(enum sandbox_profile profile, const char *writable_dir,
+		    struct sandbox_report *out);
 
 #endif

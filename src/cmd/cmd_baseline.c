@@ -42,7 +42,8 @@ struct baseline_opts {
 	bool no_sandbox;
 };
 
-static int parse(int argc, char **argv, struct baseline_opts *o)
+/* 0 to run, or -1 to stop; *status is the exit status either way. */
+static int parse(int argc, char **argv, struct baseline_opts *o, int *status)
 {
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
@@ -55,37 +56,26 @@ static int parse(int argc, char **argv, struct baseline_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, r = 0;
 
 	o->hash = ATTR_SHA256;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:b:j:h", longopts, NULL)) != -1) {
+	*status = EXIT_TROUBLE;
+	while (!r && (c = getopt_long(argc, argv, ":r:b:j:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': rule_opts_add_path(&o->rules, optarg); break;
+		case 'r': r = rule_opts_add_path(&o->rules, optarg); break;
 		case 'b': o->file = optarg; break;
 		case 'R': o->root = optarg; break;
-		case 'H':
-			if (cmd_parse_hash(optarg, &o->hash) < 0)
-				return cmd_usage_error("baseline", "%s", error_last());
-			break;
-		case 'j':
-			if (cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs) < 0)
-				return cmd_usage_error("baseline", "%s", error_last());
-			break;
-		case 'P':
-			if (rule_opts_add_param(&o->rules, optarg) < 0)
-				return cmd_usage_error("baseline", "%s", error_last());
-			break;
+		case 'H': r = cmd_parse_hash(optarg, &o->hash); break;
+		case 'j': r = cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs); break;
+		case 'P': r = rule_opts_add_param(&o->rules, optarg); break;
 		case 'S': o->no_sandbox = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
-		case ':': return cmd_usage_error("baseline", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("baseline", "unknown option '%s'", argv[optind - 1]);
+		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
+		default: cmd_getopt_error("baseline", c, argv, longopts); return -1;
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("baseline", "unexpected argument '%s'", argv[optind]);
-	return -1;
+	return cmd_parse_done("baseline", r, argc, argv, 0);
 }
 
 /* Scans into an open writer; returns the number of records or -1. */
@@ -125,8 +115,8 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	    cmd_load_rules(&rs, &o->rules, root, true) < 0)
 		goto cleanup;
 	if (!rs.nrules) {
-		cmd_error("no rules to baseline with: give -r PATH, or see 'imscan rules recommend'");
-		goto cleanup_quiet;
+		error("no rules to baseline with: give -r PATH, or see 'imscan rules recommend'");
+		goto cleanup;
 	}
 	h.created = cmd_now();
 	h.host = cmd_hostname();
@@ -160,10 +150,9 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 		"%.1f MB hashed, written to %s in %.1fs\n", n, (unsigned long long)st->errors,
 		rs.nrules, (double)st->bytes_hashed / 1e6, file, cmd_seconds_since(t0));
 	status = EXIT_SAME;
-	goto cleanup_quiet;
 cleanup:
-	cmd_error(NULL);
-cleanup_quiet:
+	if (status == EXIT_TROUBLE)
+		cmd_fail();
 	if (w)
 		baseline_writer_abort(w);
 	baseline_lock_release(lock);
@@ -177,21 +166,19 @@ cleanup_quiet:
 int cmd_baseline(int argc, char **argv)
 {
 	struct baseline_opts o = { 0 };
-	char *root = NULL, *file = NULL;
-	int status = parse(argc, argv, &o);
+	struct baseline_path bp = { 0 };
+	char *root = NULL;
+	int status;
 
-	if (status >= 0)
+	if (parse(argc, argv, &o, &status) < 0)
 		goto cleanup;
-	status = EXIT_TROUBLE;
-	if (!(root = cmd_resolve_root(o.root)))
-		cmd_error(NULL);
-	else if (!(file = o.file ? xstrdup(o.file) : cmd_default_baseline()))
-		cmd_error(NULL);
+	if (!(root = cmd_resolve_root(o.root)) || baseline_path_init(&bp, o.file) < 0)
+		status = cmd_fail();
 	else
-		status = run(&o, root, file);
+		status = run(&o, root, bp.file);
 cleanup:
 	free(root);
-	free(file);
+	baseline_path_release(&bp);
 	rule_opts_release(&o.rules);
 	return status;
 }

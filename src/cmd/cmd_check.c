@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imscan/baseline.h"
 #include "imscan/cmd.h"
@@ -54,7 +55,8 @@ struct check_opts {
 	unsigned jobs;
 };
 
-static int parse(int argc, char **argv, struct check_opts *o)
+/* 0 to run, or -1 to stop; *status is the exit status either way. */
+static int parse(int argc, char **argv, struct check_opts *o, int *status)
 {
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
@@ -68,35 +70,27 @@ static int parse(int argc, char **argv, struct check_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, r = 0;
 
 	o->format = cmd_default_format();
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":b:f:uj:qh", longopts, NULL)) != -1) {
+	*status = EXIT_TROUBLE;
+	while (!r && (c = getopt_long(argc, argv, ":b:f:uj:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->file = optarg; break;
 		case 'R': o->root = optarg; break;
-		case 'f':
-			if (cmd_parse_format(optarg, &o->format) < 0)
-				return cmd_usage_error("check", "%s", error_last());
-			break;
+		case 'f': r = cmd_parse_format(optarg, &o->format); break;
 		case 'u': o->update = true; break;
-		case 'j':
-			if (cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs) < 0)
-				return cmd_usage_error("check", "%s", error_last());
-			break;
+		case 'j': r = cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs); break;
 		case 'q': o->quiet = true; break;
 		case 'Q': o->quick = true; break;
 		case 'S': o->no_sandbox = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
-		case ':': return cmd_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
+		default: cmd_getopt_error("check", c, argv, longopts); return -1;
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("check", "unexpected argument '%s'", argv[optind]);
-	return -1;
+	return cmd_parse_done("check", r, argc, argv, 0);
 }
 
 struct check_ctx {
@@ -143,11 +137,13 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 /* The new state is of this host and root, made now; the lock taken
  * before the read goes to the writer. */
 static int open_update(struct check_ctx *c, struct baseline_lock **lock,
-		       const struct baseline_header *h, const char *root)
+			const struct baseline_header *h, const char *file, const char *root)
 {
 	struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h->hash, h->tool,
 				      h->rules_json, h->origin.recorded ? &h->origin : NULL };
-	int rc = baseline_writer_open_locked(&c->update, *lock, &spec);
+	/* No lock only if the file appeared after the first look. */
+	int rc = *lock ? baseline_writer_open_locked(&c->update, *lock, &spec)
+		       : baseline_writer_open(&c->update, file, &spec);
 
 	*lock = NULL;	/* the writer's, whatever the outcome */
 	return rc;
@@ -172,19 +168,22 @@ static int run(const struct check_opts *o, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
-	/* Locked before the read: no baseline written meanwhile is lost. */
-	if (o->update && !(lock = baseline_lock_acquire(file)))
-		goto fail;
+	/* Locked before the read: no baseline written meanwhile is lost. A
+	 * missing one is left to the reader's message (and no lock made). */
+	if (o->update && !access(file, F_OK) && !(lock = baseline_lock_acquire(file)))
+		goto cleanup;
 	/* Before the reader, which verifies a file that may be hostile. */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
 	/* Verified on a second thread while the scan runs (see on_event). */
 	if (baseline_reader_open_async(&br, file, NULL, &h) < 0)
-		goto fail;
+		goto cleanup;
 	ctx.br = br;
 	rs.hash = h.hash;
 	if (ruleset_load_json(&rs, h.rules_json, strlen(h.rules_json), "baseline rules") < 0 ||
 	    !(root = cmd_resolve_root(o->root ? o->root : h.root)))
-		goto fail;
+		goto cleanup;
+	if (strcmp(root, h.root))
+		warning("checking root '%s' against a baseline of '%s'", root, h.root);
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
@@ -195,33 +194,33 @@ static int run(const struct check_opts *o, const char *file)
 	if (o->quick)
 		so.reuse = tee;
 	if (!(sc = scan_open(&so)))
-		goto fail;
-	if (o->update && open_update(&ctx, &lock, &h, root) < 0)
-		goto fail;
-	ctx.sink = sink_new(o->format, stdout);
+		goto cleanup;
+	if (o->update && open_update(&ctx, &lock, &h, file, root) < 0)
+		goto cleanup;
+	if (!(ctx.sink = sink_new(o->format, stdout)))
+		goto cleanup;
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
 	teed = tee_main(tee);
 	news = scan_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)
-		goto fail;
+		goto cleanup;
 	if (verified(&ctx) < 0)
-		goto fail;
+		goto cleanup;
 	if (ctx.update) {
 		int rc = baseline_writer_commit(ctx.update, NULL);
 
 		ctx.update = NULL;
 		if (rc < 0)
-			goto fail;
+			goto cleanup;
 	}
 	sum.seconds = cmd_seconds_since(t0);
 	if (!o->quiet)
 		summary(&sum, file, o->update);
 	status = sum.added + sum.removed + sum.modified + sum.renamed + sum.unreadable ?
 		 EXIT_DIFF : EXIT_SAME;
-	goto cleanup;
-fail:
-	cmd_error(NULL);
 cleanup:
+	if (status == EXIT_TROUBLE)
+		cmd_fail();
 	if (ctx.update)
 		baseline_writer_abort(ctx.update);
 	sink_free(ctx.sink);
@@ -238,15 +237,15 @@ cleanup:
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = { 0 };
-	char *file;
-	int status = parse(argc, argv, &o);
+	struct baseline_path bp = { 0 };
+	int status;
 
-	if (status >= 0)
+	if (parse(argc, argv, &o, &status) < 0)
 		return status;
-	file = o.file ? xstrdup(o.file) : cmd_default_baseline();
-	if (!file)
-		return cmd_error(NULL);
-	status = run(&o, file);
-	free(file);
+	if (baseline_path_init(&bp, o.file) < 0)
+		status = cmd_fail();
+	else if (!(status = cmd_baseline_readable("check", &bp)))
+		status = run(&o, bp.file);
+	baseline_path_release(&bp);
 	return status;
 }

@@ -1,5 +1,9 @@
+/* cmd_common.c - what the commands share: messages, option values, paths, rules. */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,7 @@
 #include "imscan/error.h"
 #include "imscan/sandbox.h"
 #include "imscan/strbuf.h"
+#include "imscan/walk.h"
 #include "imscan/xalloc.h"
 
 int cmd_error(const char *fmt, ...)
@@ -42,13 +47,135 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_TROUBLE;
 }
 
-char *cmd_default_baseline(void)
+bool cmd_stdout_gone(void)
+{
+	struct pollfd p = { STDOUT_FILENO, POLLOUT, 0 };
+
+	/* A pipe without readers polls POLLERR; a full disk does not. */
+	return ferror(stdout) && poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+int cmd_fail(void)
+{
+	if (!cmd_stdout_gone())
+		cmd_error(NULL);
+	return EXIT_TROUBLE;
+}
+
+size_t cmd_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *row, d;
+
+	if (la > 64 || lb > 64)	/* a typo of a short name, or nothing */
+		return la > lb ? la : lb;
+	row = xcalloc(lb + 1, sizeof(*row));
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+const char *cmd_closest(const char *word, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = 3, len = strlen(word);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = cmd_edit_distance(word, names[i]);
+
+		if (d < best_d && d < len) {
+			best = names[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+long cmd_find_name(const void *table, size_t n, size_t stride, const char *name,
+		   const char **hint)
+{
+	const char *names[64];
+
+	*hint = NULL;
+	for (size_t i = 0; i < n && i < 64; i++) {
+		names[i] = *(const char *const *)(const void *)((const char *)table + i * stride);
+		if (!strcmp(names[i], name))
+			return (long)i;
+	}
+	*hint = cmd_closest(name, names, n < 64 ? n : 64);
+	return -1;
+}
+
+/* The long option named by an unknown argument "--name[=value]". */
+static const char *closest_option(const char *arg, const struct option *longopts,
+				  struct strbuf *name)
+{
+	const char *names[64];
+	size_t n = 0;
+
+	if (strncmp(arg, "--", 2))
+		return NULL;
+	strbuf_add(name, arg + 2, strcspn(arg + 2, "="));
+	for (; longopts[n].name && n < 64; n++)
+		names[n] = longopts[n].name;
+	return cmd_closest(name->buf, names, n);
+}
+
+int cmd_getopt_error(const char *cmd, int c, char *const *argv, const struct option *longopts)
+{
+	const char *arg = argv[optind - 1], *hint;
+	struct strbuf name;
+
+	if (c == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value", arg);
+	strbuf_init(&name);
+	hint = closest_option(arg, longopts, &name);
+	if (hint)
+		cmd_usage_error(cmd, "unknown option '--%s': did you mean '--%s'?", name.buf, hint);
+	else
+		cmd_usage_error(cmd, "unknown option '%s'", arg);
+	strbuf_release(&name);
+	return EXIT_TROUBLE;
+}
+
+int cmd_parse_done(const char *cmd, int r, int argc, char *const *argv, int maxargs)
+{
+	if (r < 0) {
+		cmd_usage_error(cmd, "%s", error_last());
+		return -1;
+	}
+	if (argc - optind > maxargs) {
+		cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind + maxargs]);
+		return -1;
+	}
+	return 0;
+}
+
+char *cmd_default_baseline(const char **from)
 {
 	const char *env = getenv("IMSCAN_BASELINE");
 	const char *state = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
 	struct strbuf sb;
 
+	if (from)
+		*from = env && *env ? "$IMSCAN_BASELINE" : "the default";
 	if (env && *env)
 		return xstrdup(env);
 	if (geteuid() == 0)
@@ -63,6 +190,37 @@ char *cmd_default_baseline(void)
 		return NULL;
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+int baseline_path_init(struct baseline_path *bp, const char *opt_file)
+{
+	bp->from = "-b";
+	bp->file = opt_file ? xstrdup(opt_file) : cmd_default_baseline(&bp->from);
+	return bp->file ? 0 : -1;
+}
+
+void baseline_path_release(struct baseline_path *bp)
+{
+	free(bp->file);
+	bp->file = NULL;
+}
+
+int cmd_baseline_readable(const char *cmd, const struct baseline_path *bp)
+{
+	struct stat st;
+	bool opt = !strcmp(bp->from, "-b");
+
+	if (stat(bp->file, &st) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		fprintf(stderr, "imscan %s: cannot read baseline '%s' (%s%s): %s\n", cmd, bp->file,
+			opt ? "from " : "", opt ? "-b" : bp->from, strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	fprintf(stderr, "imscan %s: no baseline at '%s' (%s%s): run 'imscan baseline%s%s' first\n",
+		cmd, bp->file, strcmp(bp->from, "the default") ? "from " : "", bp->from,
+		opt ? " -b " : "", opt ? bp->file : "");
+	return EXIT_TROUBLE;
 }
 
 static int is_dir(const char *p)
@@ -133,16 +291,34 @@ int cmd_parse_uint(const char *opt, const char *s, unsigned min, unsigned max, u
 	return 0;
 }
 
+/* Choices are named in lower case; what the user typed may not be. */
+static char *lower(const char *s)
+{
+	char *l = xstrdup(s);
+
+	for (char *p = l; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return l;
+}
+
 int cmd_parse_format(const char *s, enum sink_format *out)
 {
-	if (sink_format_parse(s, out) < 0)
+	char *l = lower(s);
+	int r = sink_format_parse(l, out);
+
+	free(l);
+	if (r < 0)
 		return error("--format '%s': expected json or text", s);
 	return 0;
 }
 
 int cmd_parse_hash(const char *s, enum attr_id *out)
 {
-	if (attr_lookup(s, out) < 0 || !attr_is_hash(*out))
+	char *l = lower(s);
+	int r = attr_lookup(l, out);
+
+	free(l);
+	if (r < 0 || !attr_is_hash(*out))
 		return error("--hash '%s': expected sha256, sha512, blake2b or xxh128", s);
 	return 0;
 }
@@ -164,7 +340,7 @@ void cmd_sandbox(bool enabled, const char *write_file)
 		free(dir);
 		dir = NULL;
 	}
-	if (sandbox_confine(dir, NULL) < 0)
+	if (sandbox_confine(write_file ? SANDBOX_WRITE : SANDBOX_CHECK, dir, NULL) < 0)
 		warning("%s", error_last());
 	free(dir);
 }
@@ -174,10 +350,11 @@ enum sink_format cmd_default_format(void)
 	return isatty(STDOUT_FILENO) ? SINK_TEXT : SINK_JSON;
 }
 
-void rule_opts_add_path(struct rule_opts *o, const char *p)
+int rule_opts_add_path(struct rule_opts *o, const char *p)
 {
 	o->paths = xreallocarray(o->paths, o->npaths + 1, sizeof(*o->paths));
 	o->paths[o->npaths++] = p;
+	return 0;
 }
 
 int rule_opts_add_param(struct rule_opts *o, const char *nv)
@@ -220,6 +397,54 @@ static int set_params(struct ruleset *rs, const struct rule_opts *o)
 	return 0;
 }
 
+bool cmd_path_in_root(int rootfd, const char *path)
+{
+	int dirfd = -1;
+	size_t n = strlen(path);
+	char *copy, *name;
+	struct stat st;
+	bool ok = false;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (rootfd < 0 || n <= 1)	/* "/" is the root itself */
+		return rootfd >= 0;
+	copy = xstrndup(path, n);
+	name = strrchr(copy, '/') + 1;
+	*(name - 1) = '\0';
+	dirfd = walk_open_in_root(rootfd, *copy ? copy : "/", O_PATH | O_DIRECTORY);
+	if (dirfd >= 0) {
+		ok = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		close(dirfd);
+	}
+	free(copy);
+	return ok;
+}
+
+static bool exists_in_root(void *ctx, const char *path)
+{
+	return cmd_path_in_root(*(const int *)ctx, path);
+}
+
+void cmd_recommend(struct ruleset *rs, const char *root)
+{
+	int rootfd = open(root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	ruleset_recommend(rs, exists_in_root, &rootfd);
+	if (rootfd >= 0)
+		close(rootfd);
+}
+
+/* A --param that nothing declares is a typo that would narrow monitoring. */
+static int check_params(const struct ruleset *rs, const struct rule_opts *o)
+{
+	const char *name = o->params_elsewhere ? NULL : ruleset_undeclared_param(rs);
+
+	if (name)
+		return error("--param %s: no loaded rule declares a param named \"%s\"", name, name);
+	return 0;
+}
+
 int cmd_load_rules(struct ruleset *rs, const struct rule_opts *o, const char *root,
 		   bool recommended_only)
 {
@@ -232,15 +457,15 @@ int cmd_load_rules(struct ruleset *rs, const struct rule_opts *o, const char *ro
 		if (ruleset_load_path(rs, o->paths[i]) < 0)
 			return -1;
 	if (o->npaths)
-		return 0;
+		return check_params(rs, o);
 	lib = cmd_rules_library();
 	r = ruleset_load_path(rs, lib);
 	if (r < 0)
 		error_prefix("rule library");
 	free(lib);
-	if (r < 0)
+	if (r < 0 || check_params(rs, o) < 0)
 		return -1;
-	ruleset_recommend(rs, root);
+	cmd_recommend(rs, root);
 	if (recommended_only)
 		ruleset_keep_recommended(rs);
 	return 0;

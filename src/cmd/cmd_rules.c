@@ -1,10 +1,11 @@
 /* cmd_rules.c - imscan rules: list, show, lint and recommend rules. */
 #include <cJSON.h>
-#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "imscan/cmd.h"
@@ -19,13 +20,15 @@ static const char usage_text[] =
 	"\n"
 	"  list        every rule (default), '*' marks those recommended for --root\n"
 	"  show ID     one rule as JSON\n"
-	"  lint        check rule files; every error is printed, exit 2 if any\n"
+	"  lint        check rule files; every error is printed, exit 2 if any;\n"
+	"              with --root, a warning for each base missing under DIR\n"
 	"  recommend   the rules whose \"recommend\" condition holds for --root: what\n"
 	"              'imscan baseline' uses when given no -r\n"
 	"\n"
 	"  -r, --rules PATH      rule file or directory of *.json rules (repeatable);\n"
 	"                        default: the installed rule library\n"
-	"      --root DIR        judge recommendations against DIR as / (default /)\n"
+	"      --root DIR        judge recommendations (and lint's bases) against DIR\n"
+	"                        as / (default /)\n"
 	"  -f, --format FMT      text (default on a terminal) or json (one rule per line)\n"
 	"      --param NAME=VALUE  value for a rule's ${NAME} parameter (repeatable)\n"
 	"  -h, --help            this help\n";
@@ -72,7 +75,7 @@ static int list(const struct ruleset *rs, enum sink_format fmt, bool only_recomm
 		if (!only_recommended || rs->rules[i]->recommended)
 			print_rule(rs->rules[i], fmt, &sb);
 	strbuf_release(&sb);
-	return EXIT_SAME;
+	return 0;
 }
 
 static int show(const struct ruleset *rs, const char *id)
@@ -82,21 +85,15 @@ static int show(const struct ruleset *rs, const char *id)
 	char *text;
 
 	if (!r)
-		return cmd_error("rules: no rule with id '%s'", id);
+		return error("rules: no rule with id '%s'", id);
 	j = cJSON_Parse(r->json);
 	text = j ? cJSON_Print(j) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
 	cJSON_Delete(j);
-	return EXIT_SAME;
-}
-
-static int has_json_suffix(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 5 && !strcmp(name + n - 5, ".json") && name[0] != '.';
+	if (!text)
+		return error("rules: rule %s: out of memory", id);
+	printf("%s\n", text);
+	free(text);
+	return 0;
 }
 
 /* Loads one file into a scratch ruleset; prints its error. 0 or -1. */
@@ -109,6 +106,7 @@ static int lint_file(const char *path, const struct rule_opts *o, size_t *nrules
 	ruleset_init(&rs, ATTR_SHA256);
 	one.paths = &path;
 	one.npaths = 1;
+	one.params_elsewhere = true;
 	r = cmd_load_rules(&rs, &one, "/", false);
 	if (r < 0)
 		cmd_error(NULL);
@@ -118,43 +116,66 @@ static int lint_file(const char *path, const struct rule_opts *o, size_t *nrules
 	return r;
 }
 
+/* Each rule file of path on its own, so that every bad one is reported. */
 static int lint_path(const char *path, const struct rule_opts *o, size_t *nrules, size_t *nfiles)
 {
-	struct dirent **names;
 	struct stat st;
-	int n, bad = 0;
+	struct strbuf sb;
+	char **names;
+	size_t n;
+	int bad = 0;
 
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode) || ruleset_list_dir(path, &names, &n) < 0) {
 		(*nfiles)++;
-		return lint_file(path, o, nrules);
-	}
-	n = scandir(path, &names, NULL, alphasort);
-	if (n < 0)
 		return lint_file(path, o, nrules);	/* reports the error */
-	for (int i = 0; i < n; i++) {
-		if (has_json_suffix(names[i]->d_name)) {
-			struct strbuf sb;
-
-			strbuf_init(&sb);
-			strbuf_addf(&sb, "%s/%s", path, names[i]->d_name);
-			(*nfiles)++;
-			bad |= lint_file(sb.buf, o, nrules) < 0;
-			strbuf_release(&sb);
-		}
+	}
+	strbuf_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s", path, names[i]);
+		(*nfiles)++;
+		bad |= lint_file(sb.buf, o, nrules) < 0;
 		free(names[i]);
 	}
 	free(names);
+	strbuf_release(&sb);
 	return bad ? -1 : 0;
 }
 
-static int lint(const struct rule_opts *o)
+/*
+ * With --root, a base missing under it is a warning (a mistyped base
+ * monitors nothing, forever). Returns the number of warnings.
+ */
+static size_t lint_bases(const struct ruleset *rs, const char *root)
 {
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->nents; i++) {
+		const struct entity *e = rs->ents[i];
+
+		if (!e->base || cmd_path_in_root(rootfd, e->base))
+			continue;
+		warning("rule %s: base %s does not exist under %s", e->rule->id, e->base, root);
+		n++;
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	return n;
+}
+
+static int lint(const struct rules_opts *opts, char **args)
+{
+	const struct rule_opts *o = &opts->rules;
 	struct rule_opts all = *o;
 	struct ruleset rs;
-	char *lib = NULL;
-	size_t nrules = 0, nfiles = 0;
+	char *lib = NULL, *root = NULL;
+	size_t nrules = 0, nfiles = 0, nwarn = 0;
 	int bad = 0;
 
+	(void)args;
+	if (opts->root && !(root = cmd_resolve_root(opts->root)))
+		return cmd_fail();
 	if (!o->npaths) {
 		lib = cmd_rules_library();
 		all.paths = (const char **)&lib;
@@ -163,21 +184,101 @@ static int lint(const struct rule_opts *o)
 	for (size_t i = 0; i < all.npaths; i++)
 		bad |= lint_path(all.paths[i], o, &nrules, &nfiles) < 0;
 	if (!bad) {
-		/* duplicate ids only show when everything is loaded together */
+		/* duplicate ids and undeclared params only show when everything
+		 * is loaded together */
 		ruleset_init(&rs, ATTR_SHA256);
 		bad = cmd_load_rules(&rs, &all, "/", false) < 0;
 		if (bad)
-			cmd_error(NULL);
+			cmd_fail();
+		else if (root)
+			nwarn = lint_bases(&rs, root);
 		ruleset_release(&rs);
 	}
 	free(lib);
+	free(root);
 	if (bad)
 		return EXIT_TROUBLE;
-	fprintf(stderr, "imscan: rules: %zu rules in %zu files: no problems found\n", nrules, nfiles);
+	if (nwarn)
+		fprintf(stderr, "imscan: rules: %zu rules in %zu files: %zu warning%s\n", nrules,
+			nfiles, nwarn, nwarn == 1 ? "" : "s");
+	else
+		fprintf(stderr, "imscan: rules: %zu rules in %zu files: no problems found\n",
+			nrules, nfiles);
 	return EXIT_SAME;
 }
 
-static int parse(int argc, char **argv, struct rules_opts *o)
+/* list, show and recommend: the rules as loaded for --root. */
+static int with_rules(const struct rules_opts *o, char **args,
+		      int (*fn)(const struct rules_opts *o, const struct ruleset *rs, char **args))
+{
+	struct ruleset rs;
+	char *root;
+	int status = EXIT_TROUBLE;
+
+	ruleset_init(&rs, ATTR_SHA256);
+	if (!(root = cmd_resolve_root(o->root)) || cmd_load_rules(&rs, &o->rules, root, false) < 0)
+		goto cleanup;
+	if (o->rules.npaths)	/* the library's were judged on loading */
+		cmd_recommend(&rs, root);
+	if (fn(o, &rs, args) == 0)
+		status = EXIT_SAME;
+cleanup:
+	if (status == EXIT_TROUBLE)
+		cmd_fail();
+	ruleset_release(&rs);
+	free(root);
+	return status;
+}
+
+static int do_list(const struct rules_opts *o, const struct ruleset *rs, char **args)
+{
+	(void)args;
+	return list(rs, o->format, false);
+}
+
+static int do_recommend(const struct rules_opts *o, const struct ruleset *rs, char **args)
+{
+	(void)args;
+	return list(rs, o->format, true);
+}
+
+static int do_show(const struct rules_opts *o, const struct ruleset *rs, char **args)
+{
+	(void)o;
+	return show(rs, args[0]);
+}
+
+static int verb_list(const struct rules_opts *o, char **args)
+{
+	return with_rules(o, args, do_list);
+}
+
+static int verb_recommend(const struct rules_opts *o, char **args)
+{
+	return with_rules(o, args, do_recommend);
+}
+
+static int verb_show(const struct rules_opts *o, char **args)
+{
+	return with_rules(o, args, do_show);
+}
+
+static const struct rules_verb {
+	const char *name;
+	int nargs;		/* operands after the verb */
+	const char *usage;	/* when they are missing */
+	int (*fn)(const struct rules_opts *o, char **args);
+} verbs[] = {
+	{ "list", 0, NULL, verb_list },
+	{ "show", 1, "show needs exactly one rule ID", verb_show },
+	{ "lint", 0, NULL, lint },
+	{ "recommend", 0, NULL, verb_recommend },
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+/* 0 to run, or -1 to stop; *status is the exit status either way. */
+static int parse(int argc, char **argv, struct rules_opts *o, int *status)
 {
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
@@ -187,72 +288,62 @@ static int parse(int argc, char **argv, struct rules_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, r = 0;
 
 	o->format = cmd_default_format();
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:f:h", longopts, NULL)) != -1) {
+	*status = EXIT_TROUBLE;
+	while (!r && (c = getopt_long(argc, argv, ":r:f:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': rule_opts_add_path(&o->rules, optarg); break;
+		case 'r': r = rule_opts_add_path(&o->rules, optarg); break;
 		case 'R': o->root = optarg; break;
-		case 'f':
-			if (cmd_parse_format(optarg, &o->format) < 0)
-				return cmd_usage_error("rules", "%s", error_last());
-			break;
-		case 'P':
-			if (rule_opts_add_param(&o->rules, optarg) < 0)
-				return cmd_usage_error("rules", "%s", error_last());
-			break;
-		case 'h': fputs(usage_text, stdout); return EXIT_SAME;
-		case ':': return cmd_usage_error("rules", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("rules", "unknown option '%s'", argv[optind - 1]);
+		case 'f': r = cmd_parse_format(optarg, &o->format); break;
+		case 'P': r = rule_opts_add_param(&o->rules, optarg); break;
+		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
+		default: cmd_getopt_error("rules", c, argv, longopts); return -1;
 		}
 	}
-	return -1;
+	return cmd_parse_done("rules", r, argc, argv, argc);
 }
 
-static int dispatch(const struct rules_opts *o, int argc, char **argv)
+static const struct rules_verb *find_verb(const char *name)
 {
-	const char *verb = argc > 0 ? argv[0] : "list";
-	int want = !strcmp(verb, "show") ? 2 : 1;
-	struct ruleset rs;
-	char *root;
-	int status;
+	const char *hint;
+	long i = cmd_find_name(verbs, NVERBS, sizeof(verbs[0]), name, &hint);
 
-	if (strcmp(verb, "list") && strcmp(verb, "show") && strcmp(verb, "lint") &&
-	    strcmp(verb, "recommend"))
-		return cmd_usage_error("rules", "unknown action '%s'", verb);
-	if (argc > want || (want == 2 && argc < 2))
-		return cmd_usage_error("rules", want == 2 ? "show needs exactly one rule ID" :
-				       "unexpected argument '%s'", argv[argc - 1]);
-	if (!strcmp(verb, "lint"))
-		return lint(&o->rules);
-	if (!(root = cmd_resolve_root(o->root)))
-		return cmd_error(NULL);
-	ruleset_init(&rs, ATTR_SHA256);
-	if (cmd_load_rules(&rs, &o->rules, root, false) < 0) {
-		status = cmd_error(NULL);
-	} else {
-		if (o->rules.npaths)	/* the library's were judged on loading */
-			ruleset_recommend(&rs, root);
-		if (!strcmp(verb, "show"))
-			status = show(&rs, argv[1]);
-		else
-			status = list(&rs, o->format, !strcmp(verb, "recommend"));
-	}
-	ruleset_release(&rs);
-	free(root);
-	return status;
+	if (i >= 0)
+		return &verbs[i];
+	if (hint)
+		cmd_usage_error("rules", "unknown action '%s': did you mean '%s'?", name, hint);
+	else
+		cmd_usage_error("rules", "unknown action '%s'", name);
+	return NULL;
 }
 
 int cmd_rules(int argc, char **argv)
 {
 	struct rules_opts o = { 0 };
-	int status = parse(argc, argv, &o);
+	const struct rules_verb *v;
+	char **args;
+	int status, nargs;
 
-	if (status < 0)
-		status = dispatch(&o, argc - optind, argv + optind);
+	if (parse(argc, argv, &o, &status) < 0)
+		goto cleanup;
+	args = argv + optind;
+	nargs = argc - optind;
+	if (!(v = find_verb(nargs ? args[0] : "list")))
+		goto cleanup;
+	if (nargs)
+		args++, nargs--;
+	if (nargs < v->nargs)
+		cmd_usage_error("rules", "%s", v->usage);
+	else if (nargs > v->nargs)
+		cmd_usage_error("rules", v->usage ? v->usage : "unexpected argument '%s'",
+				args[nargs - 1]);
+	else
+		status = v->fn(&o, args);
+cleanup:
 	rule_opts_release(&o.rules);
 	return status;
 }

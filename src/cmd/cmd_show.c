@@ -8,15 +8,16 @@
 #include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/escape.h"
-#include "imscan/xalloc.h"
 
 static const char usage_text[] =
-	"usage: imscan show [FILE]\n"
+	"usage: imscan show [-b FILE | FILE]\n"
 	"\n"
 	"Verify a baseline and print it as JSON lines: the header object first, then\n"
 	"one object per record with kind, key, the ids of the rules that selected it,\n"
-	"and its attributes, named and valued as in events. FILE defaults to the\n"
-	"default baseline (see 'imscan baseline --help').\n";
+	"and its attributes, named and valued as in events.\n"
+	"\n"
+	"  -b, --baseline FILE   baseline to print (or FILE; default as for 'baseline')\n"
+	"  -h, --help            this help\n";
 
 static void print_header(const struct baseline_header *h, uint64_t count, struct strbuf *sb)
 {
@@ -84,8 +85,8 @@ static int show(const char *file)
 	if (rc == 0)
 		status = EXIT_SAME;
 cleanup:
-	if (status != EXIT_SAME)
-		cmd_error(NULL);
+	if (status == EXIT_TROUBLE)
+		cmd_fail();
 	if (br)
 		baseline_reader_close(br);
 	baseline_header_release(&h);
@@ -94,30 +95,47 @@ cleanup:
 	return status;
 }
 
-int cmd_show(int argc, char **argv)
+/* 0 to run, or -1 to stop; *status is the exit status either way. */
+static int parse(int argc, char **argv, const char **file, int *status)
 {
 	static const struct option longopts[] = {
+		{ "baseline", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *file;
-	int c, status;
+	int c;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage_text, stdout);
-			return EXIT_SAME;
+	*status = EXIT_TROUBLE;
+	while ((c = getopt_long(argc, argv, ":b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': *file = optarg; break;
+		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
+		default: cmd_getopt_error("show", c, argv, longopts); return -1;
 		}
-		return cmd_usage_error("show", "unknown option '%s'", argv[optind - 1]);
 	}
-	if (argc - optind > 1)
-		return cmd_usage_error("show", "unexpected argument '%s'", argv[optind + 1]);
-	file = optind < argc ? xstrdup(argv[optind]) : cmd_default_baseline();
-	if (!file)
-		return cmd_error(NULL);
-	status = show(file);
-	free(file);
+	if (optind < argc && *file) {
+		cmd_usage_error("show", "give the baseline as -b FILE or as FILE, not both");
+		return -1;
+	}
+	if (optind < argc)
+		*file = argv[optind++];
+	return cmd_parse_done("show", 0, argc, argv, 0);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct baseline_path bp = { 0 };
+	const char *file = NULL;
+	int status;
+
+	if (parse(argc, argv, &file, &status) < 0)
+		return status;
+	if (baseline_path_init(&bp, file) < 0)
+		status = cmd_fail();
+	else if (!(status = cmd_baseline_readable("show", &bp)))
+		status = show(bp.file);
+	baseline_path_release(&bp);
 	return status;
 }

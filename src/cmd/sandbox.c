@@ -1,4 +1,4 @@
-/* sandbox.c - no_new_privs, Landlock and a seccomp deny-list, best effort. */
+/* sandbox.c - no_new_privs, Landlock and a seccomp filter per profile, best effort. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -6,17 +6,23 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 
 #include "imscan/error.h"
 #include "imscan/sandbox.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Rights newer than the installed kernel headers may know. */
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -150,147 +156,226 @@ static long apply_landlock(const char *dir, struct step *st)
 #endif
 
 #ifdef SANDBOX_ARCH
-/* Syscalls a scan never makes and an attacker in the process would want. */
-static const unsigned denied[] = {
-#ifdef __NR_execve
-	__NR_execve,
+/* Numbers newer than the installed headers may know: from 424 on, x86_64
+ * and aarch64 share them. */
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd	438
 #endif
-#ifdef __NR_execveat
-	__NR_execveat,
+#ifndef __NR_process_madvise
+#define __NR_process_madvise	440
 #endif
-#if defined(__NR_ptrace) && !SANDBOX_ALLOWS_PTRACE
-	__NR_ptrace,
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr	442
 #endif
-#ifdef __NR_process_vm_readv
-	__NR_process_vm_readv,
+#ifndef __NR_quotactl_fd
+#define __NR_quotactl_fd	443
 #endif
-#ifdef __NR_process_vm_writev
-	__NR_process_vm_writev,
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2		452
 #endif
-#ifdef __NR_mount
-	__NR_mount,
+#ifndef __NR_setxattrat
+#define __NR_setxattrat		463
 #endif
-#ifdef __NR_umount2
-	__NR_umount2,
+#ifndef __NR_removexattrat
+#define __NR_removexattrat	466
 #endif
-#ifdef __NR_pivot_root
-	__NR_pivot_root,
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr	467
 #endif
-#ifdef __NR_chroot
-	__NR_chroot,
+#ifndef __NR_file_setattr
+#define __NR_file_setattr	469
 #endif
-#ifdef __NR_init_module
-	__NR_init_module,
+
+/* The profiles an entry applies to. */
+#define IN_CHECK	(1u << SANDBOX_CHECK)
+#define IN_WRITE	(1u << SANDBOX_WRITE)
+#define IN_WATCH	(1u << SANDBOX_WATCH)
+#define IN_ALL		(IN_CHECK | IN_WRITE | IN_WATCH)
+#define NOT_WRITE	(IN_CHECK | IN_WATCH)	/* what the baseline writer calls */
+#define NOT_WATCH	(IN_CHECK | IN_WRITE)	/* what a watcher calls */
+
+/*
+ * Syscalls denied outright, by profile: those an attacker in the process
+ * would want and a scan never makes, and the metadata writes that
+ * Landlock does not cover (mode, owner, times, xattrs, attributes).
+ */
+static const struct {
+	unsigned nr;
+	unsigned char in;
+} denied[] = {
+	{ __NR_execve, IN_ALL }, { __NR_execveat, IN_ALL },
+#if !SANDBOX_ALLOWS_PTRACE
+	{ __NR_ptrace, IN_ALL },
 #endif
-#ifdef __NR_finit_module
-	__NR_finit_module,
-#endif
-#ifdef __NR_delete_module
-	__NR_delete_module,
-#endif
-#ifdef __NR_kexec_load
-	__NR_kexec_load,
-#endif
-#ifdef __NR_kexec_file_load
-	__NR_kexec_file_load,
-#endif
-#ifdef __NR_bpf
-	__NR_bpf,
-#endif
-#ifdef __NR_perf_event_open
-	__NR_perf_event_open,
-#endif
-#ifdef __NR_setuid
-	__NR_setuid,
-#endif
-#ifdef __NR_setgid
-	__NR_setgid,
-#endif
-#ifdef __NR_setreuid
-	__NR_setreuid,
-#endif
-#ifdef __NR_setregid
-	__NR_setregid,
-#endif
-#ifdef __NR_setresuid
-	__NR_setresuid,
-#endif
-#ifdef __NR_setresgid
-	__NR_setresgid,
-#endif
-#ifdef __NR_setfsuid
-	__NR_setfsuid,
-#endif
-#ifdef __NR_setfsgid
-	__NR_setfsgid,
-#endif
-#ifdef __NR_setgroups
-	__NR_setgroups,
-#endif
-#ifdef __NR_unshare
-	__NR_unshare,
-#endif
-#ifdef __NR_setns
-	__NR_setns,
-#endif
-#ifdef __NR_keyctl
-	__NR_keyctl,
-#endif
-#ifdef __NR_add_key
-	__NR_add_key,
-#endif
-#ifdef __NR_request_key
-	__NR_request_key,
-#endif
-#ifdef __NR_reboot
-	__NR_reboot,
-#endif
-#ifdef __NR_swapon
-	__NR_swapon,
-#endif
-#ifdef __NR_swapoff
-	__NR_swapoff,
-#endif
-#ifdef __NR_open_by_handle_at
-	__NR_open_by_handle_at,
-#endif
-#ifdef __NR_userfaultfd
-	__NR_userfaultfd,
-#endif
+	{ __NR_process_vm_readv, IN_ALL }, { __NR_process_vm_writev, IN_ALL },
+	{ __NR_pidfd_getfd, IN_ALL }, { __NR_kcmp, IN_ALL },
+	{ __NR_process_madvise, IN_ALL }, { __NR_migrate_pages, IN_ALL },
+	{ __NR_move_pages, IN_ALL },
+	{ __NR_mount, IN_ALL }, { __NR_umount2, IN_ALL }, { __NR_pivot_root, IN_ALL },
+	{ __NR_chroot, IN_ALL }, { __NR_open_tree, IN_ALL }, { __NR_open_tree_attr, IN_ALL },
+	{ __NR_move_mount, IN_ALL }, { __NR_fsopen, IN_ALL }, { __NR_fsconfig, IN_ALL },
+	{ __NR_fsmount, IN_ALL }, { __NR_fspick, IN_ALL }, { __NR_mount_setattr, IN_ALL },
+	{ __NR_init_module, IN_ALL }, { __NR_finit_module, IN_ALL },
+	{ __NR_delete_module, IN_ALL }, { __NR_kexec_load, IN_ALL },
+	{ __NR_kexec_file_load, IN_ALL }, { __NR_bpf, IN_ALL }, { __NR_perf_event_open, IN_ALL },
+	{ __NR_setuid, IN_ALL }, { __NR_setgid, IN_ALL }, { __NR_setreuid, IN_ALL },
+	{ __NR_setregid, IN_ALL }, { __NR_setresuid, IN_ALL }, { __NR_setresgid, IN_ALL },
+	{ __NR_setfsuid, IN_ALL }, { __NR_setfsgid, IN_ALL }, { __NR_setgroups, IN_ALL },
+	{ __NR_unshare, IN_ALL }, { __NR_setns, IN_ALL },
+	{ __NR_keyctl, IN_ALL }, { __NR_add_key, IN_ALL }, { __NR_request_key, IN_ALL },
+	{ __NR_reboot, IN_ALL }, { __NR_swapon, IN_ALL }, { __NR_swapoff, IN_ALL },
+	{ __NR_syslog, IN_ALL }, { __NR_acct, IN_ALL }, { __NR_quotactl, IN_ALL },
+	{ __NR_quotactl_fd, IN_ALL }, { __NR_vhangup, IN_ALL },
+	{ __NR_settimeofday, IN_ALL }, { __NR_clock_settime, IN_ALL },
+	{ __NR_clock_adjtime, IN_ALL }, { __NR_adjtimex, IN_ALL },
+	{ __NR_sethostname, IN_ALL }, { __NR_setdomainname, IN_ALL },
+	{ __NR_userfaultfd, IN_ALL },
 	/* io_uring runs its operations without seccomp seeing them. */
-#ifdef __NR_io_uring_setup
-	__NR_io_uring_setup,
+	{ __NR_io_uring_setup, IN_ALL },
+	/* Mode, owner, times, xattrs, file attributes (chattr by path). The
+	 * writer's fchmod(0600) is let through by the argument checks. */
+	{ __NR_fchmod, IN_ALL }, { __NR_fchmodat, IN_ALL }, { __NR_fchmodat2, IN_ALL },
+	{ __NR_fchown, IN_ALL }, { __NR_fchownat, IN_ALL },
+	{ __NR_setxattr, IN_ALL }, { __NR_lsetxattr, IN_ALL }, { __NR_fsetxattr, IN_ALL },
+	{ __NR_setxattrat, IN_ALL }, { __NR_removexattr, IN_ALL },
+	{ __NR_lremovexattr, IN_ALL }, { __NR_fremovexattr, IN_ALL },
+	{ __NR_removexattrat, IN_ALL }, { __NR_utimensat, IN_ALL },
+	{ __NR_file_setattr, IN_ALL }, { __NR_truncate, IN_ALL },
+	/* Signals to others; to itself kill and tgkill pass the argument checks. */
+	{ __NR_tkill, IN_ALL }, { __NR_pidfd_send_signal, IN_ALL },
+	/* The writer's own: its lock file, rewritten; the rest needs a descriptor
+	 * open for writing, which Landlock already limits. */
+	{ __NR_ftruncate, NOT_WRITE }, { __NR_flock, NOT_WRITE }, { __NR_fallocate, NOT_WRITE },
+	/* A watcher's own. */
+	{ __NR_open_by_handle_at, NOT_WATCH }, { __NR_fanotify_init, NOT_WATCH },
+	{ __NR_fanotify_mark, NOT_WATCH }, { __NR_pidfd_open, NOT_WATCH },
+	{ __NR_inotify_init1, NOT_WATCH }, { __NR_inotify_add_watch, NOT_WATCH },
+	{ __NR_inotify_rm_watch, NOT_WATCH },
+#ifdef __x86_64__
+	{ __NR_chmod, IN_ALL }, { __NR_chown, IN_ALL }, { __NR_lchown, IN_ALL },
+	{ __NR_utime, IN_ALL }, { __NR_utimes, IN_ALL }, { __NR_futimesat, IN_ALL },
+	{ __NR_ioperm, IN_ALL }, { __NR_iopl, IN_ALL }, { __NR_uselib, IN_ALL },
+	{ __NR_inotify_init, NOT_WATCH },
 #endif
 };
 
-#define NDENIED		(sizeof(denied) / sizeof(denied[0]))
-/* arch check (3), nr load, x32 check, the list, allow, deny */
-#define FILTER_MAX	(3 + 1 + 1 + NDENIED + 2)
+/*
+ * ioctls that change a file or a terminal through a descriptor open only
+ * for reading: chattr (+i, -i, project ids), the inode version, the
+ * encryption policy, fs-verity, the file system's label, and typing into
+ * the terminal. The scan's own FS_IOC_GETFLAGS, once per file, comes
+ * first and passes at once.
+ */
+static const uint32_t ioctl_denied[] = {
+	FS_IOC_GETFLAGS,
+	FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_SETVERSION, FS_IOC32_SETVERSION,
+	FS_IOC_FSSETXATTR, FS_IOC_SET_ENCRYPTION_POLICY, FS_IOC_ENABLE_VERITY,
+	FS_IOC_SETFSLABEL, TIOCSTI, TIOCLINUX,
+};
+static const uint32_t family_unix[] = { AF_UNIX };
+static const uint32_t mode_0600[] = { 0600 };
+static uint32_t self_pid[1];
+
+/*
+ * Syscalls decided on one argument (its low 32 bits, all the kernel reads
+ * of an int, mode_t or ioctl number): listed values get `listed`, others
+ * the opposite, and so do the first npass listed, to end the comparisons
+ * early for a frequent call. ioctl first: the scan makes it once per file, and the
+ * syscalls below it are decided by their number alone, which a kernel
+ * with the seccomp action cache (5.11+) then never runs the filter for.
+ */
+static const struct arg_rule {
+	unsigned nr;
+	unsigned char in, arg;
+	bool listed_allowed;
+	const uint32_t *vals;
+	unsigned char nvals, npass;
+} arg_rules[] = {
+	{ __NR_ioctl, IN_ALL, 1, false, ioctl_denied, ARRAY_LEN(ioctl_denied), 1 },
+	/* AF_UNIX only: for syslog(3) and name services; no network. */
+	{ __NR_socket, IN_ALL, 0, true, family_unix, 1, 0 },
+	{ __NR_socketpair, IN_ALL, 0, true, family_unix, 1, 0 },
+	/* raise() and abort() signal the process itself. */
+	{ __NR_kill, IN_ALL, 0, true, self_pid, 1, 0 },
+	{ __NR_tgkill, IN_ALL, 0, true, self_pid, 1, 0 },
+	{ __NR_rt_sigqueueinfo, IN_ALL, 0, true, self_pid, 1, 0 },
+	{ __NR_rt_tgsigqueueinfo, IN_ALL, 0, true, self_pid, 1, 0 },
+	/* The writer makes its temporary file 0600 whatever the umask. */
+	{ __NR_fchmod, IN_WRITE, 1, true, mode_0600, 1, 0 },
+};
+
+#define NDENIED		ARRAY_LEN(denied)
+#define NIOCTL		ARRAY_LEN(ioctl_denied)
+/* arch check (3), nr load, x32 check, the argument rules (4 + values
+ * each), the list, allow, deny */
+#define FILTER_MAX	(3 + 1 + 1 + (4 + NIOCTL) + 7 * (4 + 1) + NDENIED + 2)
 #define RET_EPERM	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+#define RET_ALLOW	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LOW(i)	(offsetof(struct seccomp_data, args) + 8 * (i))
+#else
+#define ARG_LOW(i)	(offsetof(struct seccomp_data, args) + 8 * (i) + 4)
+#endif
+
+/*
+ * if (nr == r->nr) { load the argument; return listed or not; } else skip
+ * the block, with nr still loaded. The unlisted return comes first, the
+ * listed one last.
+ */
+static unsigned short emit_arg_rule(struct sock_filter *f, unsigned short n,
+				    const struct arg_rule *r)
+{
+	struct sock_filter allow = RET_ALLOW, eperm = RET_EPERM;
+
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->nr, 0,
+					      (unsigned char)(r->nvals + 3));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(r->arg));
+	for (unsigned i = 0; i < r->nvals; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->vals[i],
+						      (unsigned char)(r->nvals - i - (i < r->npass)),
+						      0);
+	f[n++] = r->listed_allowed ? eperm : allow;
+	f[n++] = r->listed_allowed ? allow : eperm;
+	return n;
+}
 
 /*
  * A foreign ABI (i386 through int 0x80, x32, arm32) numbers its syscalls
- * differently, so the list cannot hold there: all of it fails instead.
- * Each listed nr jumps to the final EPERM; the rest falls through to allow.
+ * differently, so the lists cannot hold there: all of it fails instead.
+ * Then the argument rules; then each listed nr jumps to the final EPERM
+ * and the rest falls through to allow.
  */
-static unsigned short build_filter(struct sock_filter *f)
+static unsigned short build_filter(struct sock_filter *f, enum sandbox_profile p)
 {
-	unsigned short n = 0;
+	unsigned mask = 1u << p;
+	unsigned short n = 0, ndeny = 0, at;
 
+	self_pid[0] = (uint32_t)getpid();
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0);
 	f[n++] = (struct sock_filter)RET_EPERM;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < ARRAY_LEN(arg_rules); i++)
+		if (arg_rules[i].in & mask)
+			n = emit_arg_rule(f, n, &arg_rules[i]);
+	for (size_t i = 0; i < NDENIED; i++)
+		ndeny += (denied[i].in & mask) != 0;
 #ifdef __x86_64__
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000u,
-					      (unsigned char)(NDENIED + 1), 0);
+					      (unsigned char)(ndeny + 1), 0);
 #endif
+	at = 0;
 	for (size_t i = 0; i < NDENIED; i++)
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, denied[i],
-						      (unsigned char)(NDENIED - i), 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		if (denied[i].in & mask) {
+			f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							      denied[i].nr,
+							      (unsigned char)(ndeny - at), 0);
+			at++;
+		}
+	f[n++] = (struct sock_filter)RET_ALLOW;
 	f[n++] = (struct sock_filter)RET_EPERM;
 	return n;
 }
@@ -300,7 +385,7 @@ static unsigned short build_filter(struct sock_filter *f)
  * needs no TSYNC when it comes before the threads, as sandbox.h asks.
  * PR_GET_SECCOMP fails only on a kernel without seccomp.
  */
-static bool apply_seccomp(struct step *st)
+static bool apply_seccomp(enum sandbox_profile p, struct step *st)
 {
 	struct sock_filter f[FILTER_MAX];
 	struct sock_fprog prog = { .filter = f };
@@ -309,7 +394,7 @@ static bool apply_seccomp(struct step *st)
 		step_set(st, STEP_UNAVAILABLE, "%s", strerror(errno));
 		return false;
 	}
-	prog.len = build_filter(f);
+	prog.len = build_filter(f, p);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
 		step_set(st, STEP_FAILED, "cannot install the filter: %s", strerror(errno));
 		return false;
@@ -317,8 +402,9 @@ static bool apply_seccomp(struct step *st)
 	return true;
 }
 #else
-static bool apply_seccomp(struct step *st)
+static bool apply_seccomp(enum sandbox_profile p, struct step *st)
 {
+	(void)p;
 	step_set(st, STEP_UNAVAILABLE, "no filter for this architecture");
 	return false;
 }
@@ -356,7 +442,8 @@ static void describe(struct sandbox_report *r, const struct step *ll, const stru
 		report_add(r, ", seccomp %s: %s", state_word(sc->state), sc->why);
 }
 
-int sandbox_confine(const char *writable_dir, struct sandbox_report *out)
+int sandbox_confine(enum sandbox_profile profile, const char *writable_dir,
+		    struct sandbox_report *out)
 {
 	struct sandbox_report r = { 0 };
 	struct step ll = { STEP_DONE, "" }, sc = { STEP_DONE, "" };
@@ -367,7 +454,7 @@ int sandbox_confine(const char *writable_dir, struct sandbox_report *out)
 		report_add(&r, "no_new_privs failed: %s", strerror(errno));
 	} else {
 		r.landlock_abi = (int)apply_landlock(writable_dir, &ll);
-		r.seccomp = apply_seccomp(&sc);
+		r.seccomp = apply_seccomp(profile, &sc);
 		r.failed = ll.state == STEP_FAILED || sc.state == STEP_FAILED;
 		describe(&r, &ll, &sc);
 	}

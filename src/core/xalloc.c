@@ -2,13 +2,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imscan/xalloc.h"
 
-static void oom(size_t n)
+_Noreturn void xalloc_oom(size_t n)
 {
-	fprintf(stderr, "imscan: out of memory allocating %zu bytes\n", n);
-	abort();
+	char msg[80];
+	int len = n ? snprintf(msg, sizeof(msg), "imscan: out of memory allocating %zu bytes\n", n)
+		    : snprintf(msg, sizeof(msg), "imscan: out of memory\n");
+
+	/* write(2), not stdio, which may want memory; _exit, as other threads
+	 * still run and atexit handlers may allocate. 2 is EXIT_TROUBLE. */
+	if (write(STDERR_FILENO, msg, (size_t)len) < 0)
+		_exit(2);
+	_exit(2);
 }
 
 void *xmalloc(size_t n)
@@ -16,7 +24,7 @@ void *xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		oom(n);
+		xalloc_oom(n);
 	return p;
 }
 
@@ -25,7 +33,7 @@ void *xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		oom(n * size);
+		xalloc_oom(n * size);
 	return p;
 }
 
@@ -34,14 +42,14 @@ void *xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 
 	if (!q)
-		oom(n);
+		xalloc_oom(n);
 	return q;
 }
 
 void *xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
-		oom(SIZE_MAX);
+		xalloc_oom(SIZE_MAX);
 	return xrealloc(p, n * size);
 }
 
@@ -73,6 +81,6 @@ void *xaligned_alloc(size_t align, size_t n)
 	void *p;
 
 	if (posix_memalign(&p, align, n ? n : 1))
-		oom(n);
+		xalloc_oom(n);
 	return p;
 }

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <xxhash.h>
@@ -40,7 +42,26 @@ static void fatal(const char *what)
 {
 	/* Like xalloc: no useful recovery, and the library is broken. */
 	fprintf(stderr, "imscan: fatal: %s\n", what);
-	abort();
+	_exit(2);
+}
+
+/*
+ * OpenSSL's fetch fails the same way for a missing algorithm and for
+ * memory it could not get: ask its error queue which it was. A missing
+ * algorithm is always recorded; an empty queue means even the record
+ * could not be allocated.
+ */
+static bool openssl_out_of_memory(void)
+{
+	unsigned long e;
+	bool any = false;
+
+	while ((e = ERR_get_error())) {
+		any = true;
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			return true;
+	}
+	return !any;
 }
 
 static void init_once(void)
@@ -49,6 +70,8 @@ static void init_once(void)
 		fatal("libsodium cannot be initialised");
 	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	md_sha512 = EVP_MD_fetch(NULL, "SHA512", NULL);
+	if ((!md_sha256 || !md_sha512) && openssl_out_of_memory())
+		xalloc_oom(0);
 	if (!md_sha256 || !md_sha512)
 		fatal("libcrypto has no SHA-256 or SHA-512");
 }
@@ -72,18 +95,18 @@ struct digest_ctx *digest_new(const struct attrset *want)
 	pthread_once(&once, init_once);
 	d = aligned_alloc(64, size);
 	if (!d)
-		fatal("out of memory");
+		xalloc_oom(0);
 	memset(d, 0, sizeof(*d));
 	d->sha256 = attrset_has(want, ATTR_SHA256);
 	d->sha512 = attrset_has(want, ATTR_SHA512);
 	d->blake2b = attrset_has(want, ATTR_BLAKE2B);
 	d->xxh128 = attrset_has(want, ATTR_XXH128);
 	if (d->sha256 && !(d->md256 = EVP_MD_CTX_new()))
-		fatal("out of memory");
+		xalloc_oom(0);
 	if (d->sha512 && !(d->md512 = EVP_MD_CTX_new()))
-		fatal("out of memory");
+		xalloc_oom(0);
 	if (d->xxh128 && !(d->xxh = XXH3_createState()))
-		fatal("out of memory");
+		xalloc_oom(0);
 	digest_reset(d);
 	return d;
 }

@@ -5,6 +5,9 @@
 # are compared with NAME.exit (default 0), NAME.out and NAME.err when those
 # exist. A case exits 77 to be skipped; its last stderr line says why.
 #   IMSCAN_REGEN=1 sh tests/cli/run.sh [NAME...]   rewrite the expectations
+#   KEEP=1 sh tests/cli/run.sh [NAME...]   keep each failed case's scratch
+#     directory (its .out and .err are what the case printed); the runner
+#     says where
 # IMSCAN_CASE_TIMEOUT: seconds a case may take (300; make valgrind: 900).
 # `make valgrind` has valgrind log to a file in $IMSCAN_VGLOG (one directory
 # per case): the case fails if a log holds anything but valgrind's "--PID--"
@@ -29,7 +32,21 @@ tmproot=$(mktemp -d "${TMPDIR:-/tmp}/imscan-cli.XXXXXX")
 # Beside tmproot, which is 0700: cases that run imscan as nobody log too.
 vgroot=$(mktemp -d "${TMPDIR:-/tmp}/imscan-vg.XXXXXX")
 chmod 755 "$vgroot"
-trap 'rm -rf "$tmproot" "$vgroot"' EXIT
+# With KEEP=1, a passed or skipped case's directories go at once and the
+# failed ones stay.
+cleanup() {
+	if [ "${KEEP:-}" = 1 ] && [ "$fail" != 0 ]; then
+		echo "cli: scratch directories of failed cases kept in $tmproot"
+		rmdir "$vgroot"/* "$vgroot" 2>/dev/null
+		[ -d "$vgroot" ] && echo "cli: their valgrind logs kept in $vgroot"
+	else
+		rm -rf "$tmproot" "$vgroot"
+	fi
+}
+trap cleanup EXIT
+passed() {
+	[ "${KEEP:-}" = 1 ] && rm -rf "$dir" "$vg"
+}
 
 for c in $cases; do
 	name=$(basename "$c" .sh)
@@ -42,6 +59,7 @@ for c in $cases; do
 	if [ "$rc" = 77 ]; then
 		skip=$((skip + 1))
 		echo "skip $name: $(tail -n 1 "$dir/.err")"
+		passed
 		continue
 	fi
 	want_rc=0
@@ -79,8 +97,14 @@ for c in $cases; do
 	if [ $ok = 1 ]; then
 		pass=$((pass + 1))
 		echo "ok   $name"
+		passed
 	else
 		fail=$((fail + 1))
+		if [ "${KEEP:-}" = 1 ]; then
+			echo "FAIL $name: scratch directory kept: $dir"
+		else
+			echo "FAIL $name: KEEP=1 keeps its scratch directory"
+		fi
 	fi
 done
 echo "cli: $pass passed, $fail failed, $skip skipped"

@@ -31,6 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ruleset_release(&rs);
 		return 0;
 	}
+	/* Every id is found by the hashed index, and a second load of the
+	 * same text is refused as duplicates without changing anything. */
+	for (size_t i = 0; i < rs.nrules; i++)
+		FUZZ_ASSERT(ruleset_find(&rs, rs.rules[i]->id) == rs.rules[i], "rule %zu not found", i);
+	if (rs.nrules) {
+		size_t n = rs.nrules;
+
+		FUZZ_ASSERT(ruleset_load_json(&rs, (const char *)data, size, "again.json") < 0 &&
+			    rs.nrules == n, "a second load of the same rules was accepted");
+	}
 	for (size_t i = 0; i < rs.nents; i++) {
 		FUZZ_ASSERT(rs.ents[i]->index == i, "entity index %zu", i);
 		for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)

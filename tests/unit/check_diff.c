@@ -9,7 +9,7 @@
 #include "unit.h"
 
 /*
- * A hand-made ruleset (rules.c is written alongside):
+ * A hand-made ruleset:
  *   entity 0, rule 100: type size mtime sha256
  *   entity 1, rule 200: mode uid
  *   entity 2, rule 200: type

@@ -12,18 +12,6 @@
 #include "imscan/rules.h"
 #include "unit.h"
 
-/*
- * rules.c is being written alongside; until every partial build links it,
- * this stand-in keeps `make unit MODS="event diff"` linking. The real
- * definition wins over a weak one wherever rules.o is linked in.
- */
-__attribute__((weak)) const char *severity_name(enum severity s)
-{
-	static const char *const names[] = { "low", "medium", "high", "critical" };
-
-	return (unsigned)s < 4 ? names[s] : "unknown";
-}
-
 static char id_etc[] = "1003513";
 static char name_etc[] = "Unix - File attributes changes in /etc location";
 static char tag_config[] = "config", tag_quote[] = "a\"b";

@@ -298,7 +298,7 @@ START_TEST(test_fifo_and_device_not_opened)
 		ck_assert_int_eq(record_int(&rec, ATTR_TYPE), FT_CHARDEV);
 		ck_assert_int_eq(record_int(&rec, ATTR_RDEV), (int64_t)makedev(1, 3));
 	} else {
-		printf("check_probe: device node: skipped, mknod: %s\n", strerror(errno));
+		UNIT_SKIP("device node: mknod: %s", strerror(errno));
 	}
 	free(p);
 	free(d);
@@ -358,7 +358,7 @@ START_TEST(test_owner_group_names)
 	int fd;
 
 	if (geteuid() != 0) {
-		printf("check_probe: owner names: skipped, chown needs root\n");
+		UNIT_SKIP("chown needs root");
 		goto out;
 	}
 	ck_assert_int_eq(mkdir(etc, 0755), 0);
@@ -428,7 +428,7 @@ START_TEST(test_xattrs)
 
 	unit_write(root, "f", "");
 	if (setxattr(f, "user.b", "value", 5, 0) != 0) {
-		printf("check_probe: xattrs: skipped, setxattr: %s\n", strerror(errno));
+		UNIT_SKIP("setxattr: %s", strerror(errno));
 		goto out;
 	}
 	ck_assert_int_eq(setxattr(f, "user.a", "", 0, 0), 0);
@@ -467,8 +467,7 @@ START_TEST(test_symlink_xattrs)
 
 	ck_assert_int_eq(symlink("t", l), 0);
 	if (lsetxattr(l, "trusted.t", "1", 1, 0) != 0) {
-		printf("check_probe: symlink xattrs: skipped, lsetxattr trusted.*: %s\n",
-		       strerror(errno));
+		UNIT_SKIP("lsetxattr trusted.*: %s", strerror(errno));
 		goto out;
 	}
 	probe_path(root, root, "/lnk", &want, &rec, &fd);
@@ -539,7 +538,7 @@ START_TEST(test_acl)
 	put_acl_entry(acl + 36, 0x10, 5, 0xffffffff);
 	put_acl_entry(acl + 44, 0x20, 4, 0xffffffff);
 	if (setxattr(f, "system.posix_acl_access", acl, sizeof(acl), 0) != 0) {
-		printf("check_probe: acl: skipped, no POSIX ACLs here: %s\n", strerror(errno));
+		UNIT_SKIP("no POSIX ACLs here: %s", strerror(errno));
 		goto out;
 	}
 	memset(dacl, 0, sizeof(dacl));
@@ -602,13 +601,13 @@ START_TEST(test_caps)
 	int fd;
 
 	if (geteuid() != 0 || !have_tool("setcap") || !have_tool("getcap")) {
-		printf("check_probe: caps: skipped, needs root and setcap/getcap (libcap2-bin)\n");
+		UNIT_SKIP("needs root and setcap/getcap (libcap2-bin)");
 		goto out;
 	}
 	unit_write(root, "f", "");
 	snprintf(cmd, sizeof(cmd), "setcap %s '%s' '%s' 2>/dev/null", caps[_i].opts, caps[_i].setcap, f);
 	if (system(cmd) != 0) {
-		printf("check_probe: caps '%s': skipped, setcap failed here\n", caps[_i].setcap);
+		UNIT_SKIP("caps '%s': setcap failed here", caps[_i].setcap);
 		goto out;
 	}
 	probe_path(root, root, "/f", &want, &rec, &fd);
@@ -648,8 +647,7 @@ START_TEST(test_selinux_label)
 
 	unit_write(root, "f", "");
 	if (setxattr(f, "security.selinux", label, sizeof(label), 0) != 0) {
-		printf("check_probe: selinux: skipped, cannot set security.selinux here: %s\n",
-		       strerror(errno));
+		UNIT_SKIP("cannot set security.selinux here: %s", strerror(errno));
 		goto out;
 	}
 	probe_path(root, root, "/f", &want, &rec, &fd);
@@ -674,12 +672,12 @@ START_TEST(test_immutable_flag)
 	probe_path(root, root, "/f", &want, &rec, &fd);
 	close(fd);
 	if (!record_has(&rec, ATTR_FLAGS)) {
-		printf("check_probe: flags: skipped, no chattr flags on this file system\n");
+		UNIT_SKIP("no chattr flags on this file system");
 		goto out;
 	}
 	ck_assert_int_eq(record_int(&rec, ATTR_FLAGS) & FS_IMMUTABLE_FL, 0);
 	if (geteuid() != 0 || !have_tool("chattr")) {
-		printf("check_probe: immutable: skipped, needs root and chattr (e2fsprogs)\n");
+		UNIT_SKIP("immutable: needs root and chattr (e2fsprogs)");
 		goto out;
 	}
 	{
@@ -687,7 +685,7 @@ START_TEST(test_immutable_flag)
 
 		snprintf(cmd, sizeof(cmd), "chattr +i '%s' 2>/dev/null", f);
 		if (system(cmd) != 0) {
-			printf("check_probe: immutable: skipped, chattr +i refused here\n");
+			UNIT_SKIP("immutable: chattr +i refused here");
 			goto out;
 		}
 		probe_path(root, root, "/f", &want, &rec, &fd);
@@ -714,7 +712,7 @@ static void assert_hash_matches(const char *path, const char *tool, enum attr_id
 	snprintf(cmd, sizeof(cmd), "%s '%s' 2>/dev/null", tool, path);
 	want = run_word(cmd);
 	if (!want) {
-		printf("check_probe: %s: skipped, '%s' not available\n", attr_name(a), tool);
+		UNIT_SKIP("%s: '%s' not available", attr_name(a), tool);
 		return;
 	}
 	got = hex_of(&rec, a);
@@ -779,7 +777,7 @@ START_TEST(test_sparse_hash)
 	close(fd);
 	ck_assert_int_eq(stat(f, &st), 0);
 	if (st.st_blocks * 512 >= st.st_size)
-		printf("check_probe: sparse: the file system did not keep holes; hashed as data\n");
+		UNIT_SKIP("holes: the file system did not keep them; hashed as data");
 	probe_full(root, "/sparse", &want, &rec);
 	assert_all_hashes(f);
 	probe_full(root, "/hole", &want, &rec);
@@ -851,8 +849,7 @@ START_TEST(test_permission_denied)
 	if (geteuid() == 0) {
 		ck_assert_int_eq(chmod(root, 0755), 0);
 		if (seteuid(65534) != 0) {
-			printf("check_probe: permission denied: skipped, cannot drop root: %s\n",
-			       strerror(errno));
+			UNIT_SKIP("cannot drop root: %s", strerror(errno));
 			goto out;
 		}
 		dropped = true;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/pattern.h"
 #include "imscan/rules.h"
@@ -393,6 +394,68 @@ START_TEST(test_duplicate_ids)
 }
 END_TEST
 
+/*
+ * Issue 11 item 7: 80,000 rules took 88 s, each id compared with every
+ * earlier one. The work is counted, not timed: n rules in one text or in
+ * many must cost O(n) id comparisons (n^2/2 = 2e8 before).
+ */
+START_TEST(test_many_rules_linear)
+{
+	enum { N = 20000, PER = 10 };
+	struct ruleset rs;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	ruleset_init(&rs, ATTR_SHA256);
+	strbuf_addc(&sb, '[');
+	for (int i = 0; i < N; i++)
+		strbuf_addf(&sb, "%s{\"id\":\"r%d\",\"name\":\"n\"," ENT "}", i ? "," : "", i);
+	strbuf_addc(&sb, ']');
+	ck_assert_int_eq(load(&rs, sb.buf), 0);
+	ck_assert_uint_eq(rs.nrules, N);
+	for (int i = 0; i < N / PER; i++) {	/* many small files */
+		strbuf_reset(&sb);
+		strbuf_addc(&sb, '[');
+		for (int j = 0; j < PER; j++)
+			strbuf_addf(&sb, "%s{\"id\":\"s%d\",\"name\":\"n\"," ENT "}", j ? "," : "",
+				    i * PER + j);
+		strbuf_addc(&sb, ']');
+		ck_assert_int_eq(load(&rs, sb.buf), 0);
+	}
+	ck_assert_uint_eq(rs.nrules, 2 * N);
+	ck_assert_uint_le(ruleset_id_probes(&rs), 4 * 2 * N);
+	ck_assert_str_eq(ruleset_find(&rs, "s19999")->id, "s19999");
+	ck_assert_str_eq(ruleset_find(&rs, "r0")->id, "r0");
+	ck_assert_ptr_null(ruleset_find(&rs, "r20000"));
+	/* A duplicate is still found, and the failed load leaves no trace. */
+	ck_assert_int_eq(load(&rs, "[{\"id\":\"new\",\"name\":\"n\"," ENT "},"
+			      "{\"id\":\"r777\",\"name\":\"n\"," ENT "}]"), -1);
+	ck_assert_str_eq(error_last(), "t.json: rule r777: duplicate id (first defined in t.json)");
+	ck_assert_ptr_null(ruleset_find(&rs, "new"));
+	ck_assert_uint_le(ruleset_id_probes(&rs), 4 * 2 * N + 16);
+	ruleset_release(&rs);
+	strbuf_release(&sb);
+}
+END_TEST
+
+/* Issue 11 item 8: a --param that no rule declares must be visible. */
+START_TEST(test_undeclared_param)
+{
+	struct ruleset rs;
+
+	ruleset_init(&rs, ATTR_SHA256);
+	ck_assert_int_eq(ruleset_set_param(&rs, "dri", "/srv"), 0);
+	ck_assert_int_eq(ruleset_set_param(&rs, "p", "/srv"), 0);
+	ck_assert_str_eq(ruleset_undeclared_param(&rs), "dri");
+	ck_assert_int_eq(load(&rs, "{" HEAD PARAM ENT "}"), 0);
+	ck_assert_str_eq(ruleset_undeclared_param(&rs), "dri");
+	ck_assert_int_eq(load(&rs, "{\"id\":\"8\",\"name\":\"n\","
+			      "\"params\":{\"dri\":{\"description\":\"d\"}}," ENT "}"), 0);
+	ck_assert_ptr_null(ruleset_undeclared_param(&rs));
+	ruleset_release(&rs);
+}
+END_TEST
+
 START_TEST(test_params)
 {
 	struct ruleset rs;
@@ -632,7 +695,7 @@ START_TEST(test_recommend)
 		"," REC("top", "\"recommend\":{\"path_exists\":\"/dangle\"},")
 		"]"), 0);
 	ck_assert_uint_eq(rs.nents, 7);
-	ruleset_recommend(&rs, root);
+	cmd_recommend(&rs, root);
 	ck_assert(rs.rules[0]->recommended);
 	ck_assert(rs.rules[1]->recommended);
 	ck_assert(!rs.rules[2]->recommended);
@@ -642,7 +705,7 @@ START_TEST(test_recommend)
 	ck_assert(rs.rules[6]->recommended);
 	/* A trailing '/' on root changes nothing. */
 	sprintf(slash, "%s/", root);
-	ruleset_recommend(&rs, slash);
+	cmd_recommend(&rs, slash);
 	ck_assert(rs.rules[1]->recommended);
 	ck_assert(!rs.rules[2]->recommended);
 	ruleset_keep_recommended(&rs);
@@ -654,7 +717,7 @@ START_TEST(test_recommend)
 		ck_assert_uint_eq(rs.ents[i]->index, i);
 		ck_assert_ptr_eq(rs.ents[i], &rs.rules[i]->entities[0]);
 	}
-	ruleset_recommend(&rs, "/nonexistent-root");
+	cmd_recommend(&rs, "/nonexistent-root");
 	ck_assert(rs.rules[0]->recommended);
 	ck_assert(!rs.rules[1]->recommended);
 	ruleset_release(&rs);
@@ -809,6 +872,8 @@ Suite *make_rules_suite(void)
 	tcase_add_loop_test(tc, test_attributes, 0, sizeof(attrs) / sizeof(attrs[0]));
 	tcase_add_test(tc, test_attrs_union);
 	tcase_add_test(tc, test_duplicate_ids);
+	tcase_add_test(tc, test_many_rules_linear);
+	tcase_add_test(tc, test_undeclared_param);
 	tcase_add_test(tc, test_params);
 	tcase_add_test(tc, test_params_skip_still_checks);
 	tcase_add_test(tc, test_round_trip);

@@ -765,8 +765,7 @@ START_TEST(test_unreadable_dir)
 		 * its own process; the id is restored below all the same). */
 		ck_assert_int_eq(chmod(root, 0755), 0);
 		if (seteuid(65534) != 0) {
-			printf("check_walk: unreadable dir: skipped, cannot drop root: %s\n",
-			       strerror(errno));
+			UNIT_SKIP("cannot drop root: %s", strerror(errno));
 			goto out;
 		}
 		dropped = true;
@@ -848,7 +847,7 @@ START_TEST(test_pseudo_fs_not_descended)
 	mk_dir(root, "kernel");
 	unit_write(root, "z", "");
 	if (mount("proc", mnt, "proc", 0, NULL) != 0) {
-		printf("check_walk: pseudo fs: skipped, cannot mount proc: %s\n", strerror(errno));
+		UNIT_SKIP("cannot mount proc: %s", strerror(errno));
 		goto out;
 	}
 	it = walk_all(root, slash, 1, NULL, NULL, NULL);

@@ -229,7 +229,7 @@ START_TEST(test_sparse_or_dense_same)
 	char *dir, *f, *g;
 
 	if (under_valgrind()) {
-		printf("check_zero_run: sparse or dense: skipped under valgrind (hashes 1 GiB)\n");
+		UNIT_SKIP("under valgrind (hashes 1 GiB)");
 		return;
 	}
 	dir = unit_tmpdir();
@@ -261,7 +261,7 @@ START_TEST(test_threshold_found_late)
 	char *dir, *f;
 
 	if (under_valgrind()) {
-		printf("check_zero_run: threshold found late: skipped under valgrind\n");
+		UNIT_SKIP("under valgrind");
 		free(b);
 		return;
 	}

@@ -1,8 +1,9 @@
 # Corrupted baselines: truncated at every section boundary, bytes flipped
 # in every section, wrong magic and version, lengths far beyond the
-# bounds, foreign gzip framing, and gzip bombs (1 GiB of zeros, also
-# behind a valid preamble). Each is refused with exit 2 and a message
-# naming the file and the problem, quickly and in little memory.
+# bounds, foreign gzip framing, a text file, an empty and a missing one,
+# and gzip bombs (1 GiB of zeros, also behind a valid preamble). Each is
+# refused by check and show with exit 2 and a message naming the file and
+# the problem, quickly and in little memory.
 . "$TESTS_CLI/lib.sh"
 command -v python3 >/dev/null || { echo "needs python3" >&2; exit 77; }
 mktree; data_rule; base
@@ -44,6 +45,7 @@ cases = [
     ("flip-in-digest", gz(flip(p, len(p) - 1))),
     ("flip-block-type", flip(raw, 10, (raw[10] & 0x06) ^ 0x06)),	# BTYPE 11: reserved
     ("flip-gzip-crc", flip(raw, len(raw) - 6)),
+    ("flip-gzip-length", flip(raw, len(raw) - 3)),
     ("wrong-magic", gz(flip(p, 1))),
     ("version-7", gz(p[:9] + struct.pack("<I", 7) + p[13:])),
     ("version-0", gz(p[:9] + struct.pack("<I", 0) + p[13:])),
@@ -63,6 +65,8 @@ cases = [
     ("two-gzip-members", raw + raw),
     ("gzip-with-name", b"\x1f\x8b\x08\x08" + raw[4:10] + b"b.imdb\0" + raw[10:]),
     ("not-gzip", p),
+    ("text", b"not a baseline\n"),
+    ("empty", b""),
 ]
 for name, data in cases:
     open(name + ".imdb", "wb").write(data)
@@ -94,9 +98,11 @@ while read -r c; do
 	imscan check -b "$c.imdb" > out.json; echo "$c: $? events: $(wc -l < out.json)"
 done < cases.txt
 imscan check -q -b b.imdb | wc -l
+imscan check -b missing.imdb; echo "missing: $?"
 imscan show key-length-1TiB.imdb; echo "show: $?"
 imscan show record-no-entity.imdb; echo "show: $?"
 imscan show record-entity-99.imdb; echo "show: $?"
+imscan show raw-cut-half.imdb > /dev/null; echo "show truncated: $?"
 # Time and memory of the bombs (each file is about 1 MiB; `zcat FILE |
 # wc -c` says 1 GiB and more), measured without $IMSCAN_WRAP.
 for c in bomb-zeros bomb-huge-header bomb-after-header; do

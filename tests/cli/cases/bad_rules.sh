@@ -1,6 +1,8 @@
 # Malformed rule constructs, one small file each, through `imscan rules
 # lint`: each is refused with exit 2 and a message naming the file, the
-# rule and the field. Table: name, then the file's text.
+# rule and the field. Table: name, then the file's text. Then several
+# files at once: lint names every bad file, baseline refuses to start (no
+# file written), a duplicate id names both files, and a good file passes.
 . "$TESTS_CLI/lib.sh"
 mkdir r
 ok='"id": "7", "name": "n"'
@@ -84,3 +86,16 @@ imscan rules lint -r empty; echo "empty directory: $?"
 imscan rules lint -r missing.json; echo "missing: $?"
 printf '{"id": "1", "name": "n", "\377\033[2J": 1, "entities": []}\n' > r/binary.json
 imscan rules lint -r r/binary.json; echo "binary: $?"
+# several files
+mkdir -p root/etc rules
+echo '{"id":"1","name":"typo","entities":[{"type":"file","base":"/etc","atributes":["STANDARD"]}]}' > rules/a.json
+echo '{"id":"2","name":"bad attr","entities":[{"type":"file","base":"/etc","attributes":["sha257"]}]}' > rules/b.json
+echo '{"id":"3","name":"ok","entities":[{"type":"file","base":"/etc"}]}' > rules/c.json
+echo '{"id":"3","name":"dup","entities":[{"type":"file","base":"/etc"}]}' > dup.json
+printf '{"id":"4",\n "name": oops}\n' > bad.json
+imscan rules lint -r rules; echo "lint: $?"
+imscan baseline -r rules/a.json --root root -b b.imdb; echo "baseline: $?"
+[ -e b.imdb ] && echo "a baseline was written" || echo "no baseline written"
+imscan rules lint -r rules/c.json -r dup.json; echo "dup: $?"
+imscan rules lint -r bad.json; echo "syntax: $?"
+imscan rules lint -r rules/c.json; echo "good: $?"

@@ -13,7 +13,7 @@ mount --rbind root/data root/data/sub/rloop
 data_rule
 timeout 60 $IMSCAN_WRAP "$IMSCAN" baseline -r rule.json --root root -b b.imdb 2>base.err
 echo "baseline: $?"
-grep -v "^imscan: baseline: " base.err || true
+untime < base.err >&2
 imscan show b.imdb | tail -n +2 | jq -c '[.key, .type]'
 timeout 60 $IMSCAN_WRAP "$IMSCAN" check -b b.imdb -q >ev.json 2>check.err; echo "check: $?"
 brief < ev.json; cat check.err

@@ -9,7 +9,8 @@ mkdir bdir
 trap 'umount bdir 2>/dev/null' EXIT
 mount -t tmpfs -o size=128k,mode=0700 tmpfs bdir 2>/dev/null ||
 	{ echo "needs root: cannot mount a tmpfs here" >&2; exit 77; }
-imscan baseline -r rule.json --root root -b bdir/b.imdb 2>/dev/null; echo "small baseline: $?"
+imscan baseline -r rule.json --root root -b bdir/b.imdb 2>base.err; echo "small baseline: $?"
+untime < base.err >&2
 cp bdir/b.imdb before.imdb
 # 6,000 files of distinct content: their hashes alone are 188 KiB.
 perl -e 'for $d (1 .. 6) { mkdir "root/data/d$d"; for (1 .. 1000) {

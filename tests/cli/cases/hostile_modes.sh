@@ -5,7 +5,8 @@
 mktree; data_rule
 echo 'TOP-SECRET-PASSWORD-42' > root/data/secret
 umask 000
-imscan baseline -r rule.json --root root -b state/imscan/b.imdb 2>/dev/null; echo "baseline: $?"
+imscan baseline -r rule.json --root root -b state/imscan/b.imdb 2>base.err; echo "baseline: $?"
+untime < base.err >&2
 stat -c '%a %n' state state/imscan state/imscan/b.imdb state/imscan/b.imdb.lock
 chmod 644 state/imscan/b.imdb
 echo more >> root/data/a.txt

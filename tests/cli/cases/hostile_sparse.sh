@@ -11,6 +11,7 @@ printf 'x' | dd of=root/data/tera bs=1 seek=549755813888 conv=notrunc 2>/dev/nul
 truncate -s 64G root/data/hole
 timeout 20 $IMSCAN_WRAP "$IMSCAN" baseline -r rule.json --root root -b b.imdb 2>base.err
 echo "baseline: $?"
+untime < base.err >&2
 imscan show b.imdb | tail -n +2 | jq -r 'select(.key == "/data/tera" or .key == "/data/hole") |
 	"\(.key) \(.size) \(.sha256)"'
 python3 - <<'PY'

@@ -17,6 +17,7 @@ cd ../..
 writer=$!
 timeout 20 $IMSCAN_WRAP "$IMSCAN" baseline -r rule.json --root root -b b.imdb 2>base.err
 echo "baseline: $?"
+untime < base.err >&2
 imscan show b.imdb | tail -n +2 | jq -c 'select(.type != "regular" and .type != "dir") |
 	[.key, .type, .rdev, .size, .sha256, .error]'
 timeout 20 $IMSCAN_WRAP "$IMSCAN" check -b b.imdb -q > ev.json; echo "check: $?"

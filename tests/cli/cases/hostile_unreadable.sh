@@ -21,7 +21,8 @@ as_nobody() {
 as_nobody check -b nobody/b.imdb -q > ev.json; echo "check as nobody: $?"
 jq -c '[.action, .key, .error]' ev.json
 # A baseline made by nobody has the closed directory, unreadable, not its contents.
-as_nobody baseline -r rule.json --root root -b nobody/own.imdb 2>/dev/null; echo "baseline as nobody: $?"
+as_nobody baseline -r rule.json --root root -b nobody/own.imdb 2>base.err; echo "baseline as nobody: $?"
+untime < base.err >&2
 as_nobody show nobody/own.imdb | tail -n +2 | jq -c 'select(.error) | [.key, .type, .mode, .error]'
 as_nobody show nobody/own.imdb | tail -n +2 | grep -c '/closed/' || true
 as_nobody check -b nobody/own.imdb -q > ev.json; echo "check as nobody of its own: $?"

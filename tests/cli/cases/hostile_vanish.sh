@@ -27,7 +27,9 @@ for i in 1 2 3; do
 done
 touch stop; wait $pid
 echo "runs: $([ $ok = 0 ] && echo ok || echo FAILED)"
+# What the churn makes them say depends on the timing: the summaries' counts
+# and which directories changed under the scan are left out, nothing else.
 grep -v -e "^imscan: baseline: .* entries" -e "^imscan: warning: directory '/data/d[0-9]*' changed during the scan" err.txt || true
 # once the tree holds still, a baseline and a check agree
-imscan baseline -r rule.json --root root -b b.imdb 2>/dev/null; echo "baseline: $?"
+base
 chk

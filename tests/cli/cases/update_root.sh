@@ -3,6 +3,7 @@
 mktree; data_rule; base
 cp -a root new
 echo changed > new/data/b.txt
-imscan check -b b.imdb --root new -q --update > /dev/null; echo "update: $?"
+imscan check -b b.imdb --root new -q --update > /dev/null 2> err; echo "update: $?"
+sed "s|$PWD|.|g" err >&2
 imscan show b.imdb | head -n 1 | jq -r '.root | sub(".*/"; "")'
 chk
