@@ -134,6 +134,18 @@ static void summary(const struct sink_summary *s, const char *file, bool updated
 	strbuf_release(&line);
 }
 
+/*
+ * Locked before the read, so that no baseline written meanwhile is lost;
+ * a missing one is left to the reader's message (and no lock file made).
+ */
+static int lock_update(const char *file, struct baseline_lock **lock)
+{
+	if (access(file, F_OK) < 0)
+		return 0;
+	*lock = baseline_lock_acquire(file);
+	return *lock ? 0 : -1;
+}
+
 /* The new state is of this host and root, made now; the lock taken
  * before the read goes to the writer. */
 static int open_update(struct check_ctx *c, struct baseline_lock **lock,
@@ -168,9 +180,7 @@ static int run(const struct check_opts *o, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
-	/* Locked before the read: no baseline written meanwhile is lost. A
-	 * missing one is left to the reader's message (and no lock made). */
-	if (o->update && !access(file, F_OK) && !(lock = baseline_lock_acquire(file)))
+	if (o->update && lock_update(file, &lock) < 0)
 		goto cleanup;
 	/* Before the reader, which verifies a file that may be hostile. */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
