@@ -35,6 +35,7 @@ struct baseline_writer {
 	struct record prev;
 	int have_prev;
 	uint64_t count;
+	uint64_t written;		/* bytes this writer wrote to fd */
 	uint32_t nentities;		/* of the header's rules */
 	bool keep_prev;			/* baseline_writer_keep_prev */
 	char *failed;			/* the message of the error that killed w */
@@ -73,7 +74,26 @@ static int flush_out(struct baseline_writer *w)
 		error("'%s': write failed: %s", w->path, strerror(errno));
 		return writer_fail(w);
 	}
+	w->written += w->outlen;
 	w->outlen = 0;
+	return 0;
+}
+
+/*
+ * A temporary file that holds more or less than this writer wrote was
+ * written by something else too (a stray descriptor, another process):
+ * it is never renamed into place.
+ */
+static int written_only_by_us(struct baseline_writer *w)
+{
+	struct stat st;
+
+	if (fstat(w->fd, &st) < 0)
+		return error("'%s': cannot stat '%s': %s", w->path, w->tmp, strerror(errno));
+	if ((uint64_t)st.st_size != w->written)
+		return error("'%s': '%s' holds %lld bytes but imscan wrote %llu: "
+			     "something else wrote to it; not renamed into place", w->path, w->tmp,
+			     (long long)st.st_size, (unsigned long long)w->written);
 	return 0;
 }
 
@@ -461,7 +481,7 @@ int baseline_writer_commit(struct baseline_writer *w, const unsigned char *secke
 		}
 		emit(w, sig, sizeof(sig), 0);
 	}
-	if (deflate_pending(w, Z_FINISH) < 0)
+	if (deflate_pending(w, Z_FINISH) < 0 || written_only_by_us(w) < 0)
 		goto cleanup;
 	if (fsync(w->fd) < 0) {
 		error("'%s': write failed: %s", w->path, strerror(errno));

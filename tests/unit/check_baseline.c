@@ -755,6 +755,59 @@ START_TEST(test_abort_keeps_old)
 }
 END_TEST
 
+/* A temporary file that something else wrote to (a stray descriptor on
+ * it, as fd 2 once was when imscan ran with fds 0-2 closed) is never
+ * renamed into place: the commit fails and the old baseline stays. */
+START_TEST(test_foreign_bytes_refused)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
+	struct baseline_spec h = test_header();
+	struct baseline_writer *w;
+	struct record r;
+	unsigned char *before, *after;
+	size_t n1, n2;
+	struct dirent *de;
+	DIR *d;
+	int fd = -1;
+
+	write_small(path, 3, NULL);
+	before = slurp(path, &n1);
+	record_init(&r);
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	set_file(&r, "/x", 1);
+	ck_assert_int_eq(baseline_writer_add(w, &r), 0);
+	/* The writer's own descriptor, as a stray fd 2 would share it. */
+	ck_assert_ptr_nonnull(d = opendir("/proc/self/fd"));
+	while ((de = readdir(d))) {
+		char link[4096];
+		ssize_t n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+
+		if (n > 0 && (link[n] = '\0', !strncmp(link, path, strlen(path))) &&
+		    link[strlen(path)] == '.' && !strstr(link, ".lock"))
+			fd = atoi(de->d_name);
+	}
+	closedir(d);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "imscan: warning: x\n", 19), 19);
+	ck_assert_int_eq(baseline_writer_commit(w, NULL), -1);
+	snprintf(want, sizeof(want), "'%s': '%s.", path, path);
+	ck_assert_msg(!strncmp(error_last(), want, strlen(want)), "%s", error_last());
+	ck_assert_msg(strstr(error_last(), "something else wrote to it; not renamed into place"),
+		      "%s", error_last());
+	after = slurp(path, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert(!memcmp(before, after, n1));
+	ck_assert_int_eq(count_entries(dir), 2);	/* the temporary file is gone */
+	expect_ok(path, NULL, 3);
+	record_release(&r);
+	free(before);
+	free(after);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_writer_refuses)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
@@ -1542,6 +1595,7 @@ Suite *make_baseline_suite(void)
 	tcase_add_test(file, test_creates_directories);
 	tcase_add_test(file, test_lock);
 	tcase_add_test(file, test_abort_keeps_old);
+	tcase_add_test(file, test_foreign_bytes_refused);
 	tcase_add_test(file, test_writer_refuses);
 	tcase_add_test(file, test_write_error);
 	tcase_add_test(file, test_replace_while_reading);

@@ -84,7 +84,7 @@ END_TEST
  * escaping as imscan's own strings; nothing else changes. */
 START_TEST(test_json_add_json)
 {
-	static const struct { const char *in, *out; } cases[] = {
+	static const struct { const char *in, *out; } jcases[] = {
 		{ "{\"a\":\"x\xc2\x85y\"}", "{\"a\":\"x\\u0085y\"}" },
 		{ "[\"\xc2\x80\xc2\x9f\"]", "[\"\\u0080\\u009f\"]" },
 		{ "[\"\xc2\xa0\xc2\x7f\"]", "[\"\xc2\xa0\xc2\x7f\"]" },	/* U+00A0 and a stray byte stay */
@@ -95,10 +95,10 @@ START_TEST(test_json_add_json)
 	};
 	struct strbuf sb;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(jcases) / sizeof(jcases[0]); i++) {
 		strbuf_init(&sb);
-		json_add_json(&sb, cases[i].in);
-		ck_assert_str_eq(sb.buf, cases[i].out);
+		json_add_json(&sb, jcases[i].in);
+		ck_assert_str_eq(sb.buf, jcases[i].out);
 		strbuf_release(&sb);
 	}
 }
