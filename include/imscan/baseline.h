@@ -22,6 +22,7 @@
 #ifndef IMSCAN_BASELINE_H
 #define IMSCAN_BASELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@
 #define BASELINE_MAX_HEADER	(16u << 20)	/* JSON header incl. embedded rules */
 #define BASELINE_MAX_FIELD	(1u << 20)	/* one key or value */
 #define BASELINE_MAX_ENTS	65536u		/* entity indexes per record */
+#define BASELINE_KEY_LEN	32		/* digest_key */
 
 /*
  * The JSON header. The writer takes host, root and tool as given (NULL
@@ -48,9 +50,15 @@ struct baseline_header {
 	enum attr_id hash;	/* STANDARD's content hash */
 	char *tool;		/* "imscan 0.1.0" */
 	char *rules_json;	/* the embedded ruleset (ruleset_to_json) */
+	/* The random per-baseline key of the keyed digests of secrets
+	 * (source_opts.digest_key), "digest_key" in hex. A secret of the
+	 * baseline: nothing prints it. Optional: without it
+	 * (has_digest_key false) no such digest is recorded. */
+	bool has_digest_key;
+	unsigned char digest_key[BASELINE_KEY_LEN];
 };
 
-/* Frees the strings and zeroes h; safe on a zeroed header. */
+/* Frees the strings and wipes h; safe on a zeroed header. */
 void baseline_header_release(struct baseline_header *h);
 
 struct baseline_writer;

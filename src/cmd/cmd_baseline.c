@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "imscan/baseline.h"
 #include "imscan/cmd.h"
 #include "imscan/error.h"
@@ -117,6 +119,15 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	h.hash = o->hash;
 	h.tool = (char *)"imscan " IMSCAN_VERSION;
 	h.rules_json = ruleset_to_json(&rs);
+	if (sodium_init() < 0) {
+		error("cannot initialise libsodium");
+		goto cleanup;
+	}
+	/* Fresh per baseline: digests of secrets match across baselines only
+	 * where the key is also known. */
+	randombytes_buf(h.digest_key, sizeof(h.digest_key));
+	h.has_digest_key = true;
+	so.digest_key = h.digest_key;
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
@@ -151,6 +162,7 @@ cleanup:
 	sources_close(sc);
 	cmd_own_files_release(own);
 	free(h.rules_json);
+	sodium_memzero(h.digest_key, sizeof(h.digest_key));
 	ruleset_release(&rs);
 	return status;
 }

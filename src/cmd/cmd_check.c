@@ -190,6 +190,7 @@ static int run(const struct check_opts *o, const char *file)
 	so.rules = &rs;
 	so.jobs = o->jobs;
 	so.max_key = BASELINE_MAX_FIELD;
+	so.digest_key = h.has_digest_key ? h.digest_key : NULL;
 	cmd_own_files(file, own);
 	so.skip = (const char *const *)own;
 	so.nskip = CMD_OWN_FILES;

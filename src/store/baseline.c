@@ -70,7 +70,7 @@ static const unsigned char gzip_head[10] = {
 };
 
 static const char *const header_fields[] = {
-	"format", "created", "host", "root", "hash", "tool", "rules",
+	"format", "created", "host", "root", "hash", "tool", "digest_key", "rules",
 };
 
 /* ---- shared helpers ------------------------------------------------------ */
@@ -338,7 +338,7 @@ void baseline_header_release(struct baseline_header *h)
 	free(h->root);
 	free(h->tool);
 	free(h->rules_json);
-	memset(h, 0, sizeof(*h));
+	sodium_memzero(h, sizeof(*h));
 }
 
 /* "2026-11-25T19:20:00.123456789Z" into buf (at least 64 bytes). */
@@ -417,8 +417,10 @@ static int parse_created(const char *s, int64_t *out)
 static char *header_json(const char *path, const struct baseline_header *h)
 {
 	cJSON *o = NULL, *rules = NULL;
-	char when[64], *text = NULL;
+	char when[64], *text = NULL, key[2 * BASELINE_KEY_LEN + 1];
 	const char *rj = h->rules_json ? h->rules_json : "[]";
+
+	sodium_bin2hex(key, sizeof(key), h->digest_key, sizeof(h->digest_key));
 
 	if (!((unsigned)h->hash < ATTR__COUNT && attr_is_hash(h->hash))) {
 		error("'%s': cannot write: hash %d is not a content hash", path, (int)h->hash);
@@ -441,6 +443,7 @@ static char *header_json(const char *path, const struct baseline_header *h)
 	    !cJSON_AddStringToObject(o, "root", h->root ? h->root : "") ||
 	    !cJSON_AddStringToObject(o, "hash", attr_name(h->hash)) ||
 	    !cJSON_AddStringToObject(o, "tool", h->tool ? h->tool : "imscan " IMSCAN_VERSION) ||
+	    (h->has_digest_key && !cJSON_AddStringToObject(o, "digest_key", key)) ||
 	    !cJSON_AddItemToObject(o, "rules", rules)) {
 		error("'%s': cannot write: out of memory", path);
 		goto cleanup;
@@ -458,6 +461,7 @@ static char *header_json(const char *path, const struct baseline_header *h)
 cleanup:
 	cJSON_Delete(rules);
 	cJSON_Delete(o);
+	sodium_memzero(key, sizeof(key));
 	return text;
 }
 
@@ -478,8 +482,31 @@ static int get_string(const char *path, const cJSON *o, const char *field, char 
 	return 0;
 }
 
+/* The optional "digest_key": exactly 64 lower-case hex digits. */
+static int get_digest_key(const char *path, const cJSON *o, struct baseline_header *h)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "digest_key");
+	const char *s;
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v))
+		return header_field_error(path, "digest_key", "not a string");
+	s = v->valuestring;
+	for (i = 0; i < 2 * BASELINE_KEY_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			break;
+	if (i != 2 * BASELINE_KEY_LEN || s[i] ||
+	    sodium_hex2bin(h->digest_key, BASELINE_KEY_LEN, s, i, NULL, NULL, NULL) < 0)
+		return header_field_error(path, "digest_key", "not 64 lower-case hex digits");
+	h->has_digest_key = true;
+	return 0;
+}
+
 /*
- * Strict, like the binary part: every known field present with its type,
+ * Strict, like the binary part: every known field present with its type
+ * (but the optional digest_key),
  * no field twice, and no unknown field unless its name starts with "x-",
  * which is reserved for extensions that older readers may ignore.
  */
@@ -541,6 +568,8 @@ static int parse_header(const char *path, const unsigned char *p, size_t len,
 		goto cleanup;
 	}
 	h->hash = id;
+	if (get_digest_key(path, o, h) < 0)
+		goto cleanup;
 	v = cJSON_GetObjectItemCaseSensitive(o, "rules");
 	if (!v) {
 		header_field_error(path, "rules", "missing");
