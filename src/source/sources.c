@@ -66,7 +66,7 @@ static void warn_live_only(const struct ruleset *rs, enum kind k, const char *ro
 		strbuf_addf(&ids, "%s%s", ids.len ? ", " : "", e->rule->id);
 		last = e->rule;
 	}
-	warning("type \"%s\" reads the running system, not '%s': skipped (rules %s)",
+	warning("type \"%s\" reads the running system: not checked under root '%s' (rules %s)",
 		kind_name(k), root, ids.buf);
 	strbuf_release(&ids);
 }
