@@ -66,6 +66,8 @@ imscan check -b b.imdb -u -q > /dev/null; echo "update: $?"
 imscan check -b b.imdb -q; echo "after update: $?"
 imscan show -b b.imdb | jq -c 'select(.kind == "user" and .key == "alice") | .password' |
 	{ read -r p; [ "$p" = "\"$new\"" ] && echo "update kept the key"; }
+sed -i 's|NEWHASHnewhash|THIRDhash|' root/etc/shadow
+chk; grep -c THIRDhash ev.json
 base
 imscan show -b b.imdb | jq -r 'select(.kind == "user" and .key == "alice") | .password' |
 	{ read -r p; [ "$p" != "$new" ] && echo "new baseline, new key, new digest"; }
