@@ -93,6 +93,12 @@ static long long write_records(struct source_run *sc, struct baseline_writer *w)
 	return rc < 0 ? -1 : n;
 }
 
+/* After the live sources read other processes' /proc entries (source.h). */
+static void confine(void *file)
+{
+	cmd_sandbox(true, file);
+}
+
 static int run(struct baseline_opts *o, const char *root, const char *file)
 {
 	struct ruleset rs;
@@ -138,7 +144,10 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	so.warn_missing = true;
 	if (baseline_writer_open(&w, file, &h) < 0)
 		goto cleanup;
-	cmd_sandbox(!o->no_sandbox, file);
+	if (!o->no_sandbox) {
+		so.confine = confine;
+		so.confine_ctx = (void *)file;
+	}
 	if (!(sc = sources_open(&so)))
 		goto cleanup;
 	n = write_records(sc, w);

@@ -16,6 +16,7 @@
 #include "imscan/digest.h"
 #include "imscan/error.h"
 #include "imscan/escape.h"
+#include "imscan/select.h"
 #include "imscan/strbuf.h"
 #include "imscan/source_list.h"
 #include "imscan/walk.h"
@@ -43,15 +44,16 @@ void source_list_release(struct source_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Whether entity e selects key, as entity_match does for a path below a
- * base: a key starting with '/' is the path, "/" the base itself. */
+/* Whether entity e selects key, as select_match does for a path below a
+ * base: a key starting with '/' is the path, "/" the base itself (which
+ * an include pattern other than "." does not select). */
 static bool entity_selects(const struct entity *e, const char *key, size_t len)
 {
 	if (len && key[0] == '/') {
 		key++;
 		len--;
 	}
-	return entity_match(e, key, len, false) & RULES_SELECT;
+	return select_match(e, key, len, false) & RULES_SELECT;
 }
 
 bool source_list_selects(const struct source_list *l, const char *key, size_t len)
