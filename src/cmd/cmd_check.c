@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imscan/baseline.h"
 #include "imscan/cmd.h"
@@ -143,26 +144,75 @@ static int lookup(void *ctx, enum kind kind, const char *key, size_t keylen,
 	return rc == TEE_LATER ? SOURCE_LOOKUP_LATER : rc;
 }
 
-/* The new state is of this host and root, made now. */
-static int open_update(struct check_ctx *c, struct baseline_header *h, const char *file,
-		       const char *root)
+/*
+ * Locked before the read, so that no baseline written meanwhile is lost;
+ * a missing one is left to the reader's message (and no lock file made).
+ */
+static int lock_update(const char *file, struct baseline_lock **lock)
 {
-	free(h->host);
-	h->host = xstrdup(cmd_hostname());
-	free(h->root);
-	h->root = xstrdup(root);
-	h->created = cmd_now();
-	return baseline_writer_open(&c->update, file, h);
+	if (access(file, F_OK) < 0)
+		return 0;
+	*lock = baseline_lock_acquire(file);
+	return *lock ? 0 : -1;
+}
+
+/* The new state is of this host and root, made now; the lock taken
+ * before the read goes to the writer. */
+static int open_update(struct check_ctx *c, struct baseline_lock **lock,
+			const struct baseline_header *h, const char *file, const char *root)
+{
+	struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h->hash, h->tool,
+				      h->rules_json, h->origin.recorded ? &h->origin : NULL,
+				      h->has_digest_key ? h->digest_key : NULL };
+	/* No lock only if the file appeared after the first look. */
+	int rc = *lock ? baseline_writer_open_locked(&c->update, *lock, &spec)
+		       : baseline_writer_open(&c->update, file, &spec);
+
+	*lock = NULL;	/* the writer's, whatever the outcome */
+	return rc;
+}
+
+/* Commits --update's baseline and closes the sinks; each is gone after. */
+static int finish(struct check_ctx *c)
+{
+	int rc = c->update ? baseline_writer_commit(c->update, NULL) : 0;
+
+	c->update = NULL;
+	if (sink_list_close(c->sinks) < 0)
+		rc = -1;
+	c->sinks = NULL;
+	return rc;
+}
+
+/* The sources of the baseline's rules; --quick looks in the tee. */
+static struct source_run *open_sources(const struct check_opts *o, const char *root,
+				       const struct ruleset *rs, char **own, struct tee *tee,
+				       const struct baseline_header *h)
+{
+	struct source_opts so = { 0 };
+
+	so.digest_key = h->has_digest_key ? h->digest_key : NULL;
+	so.root = root;
+	so.rules = rs;
+	so.jobs = o->jobs;
+	so.max_key = BASELINE_MAX_FIELD;
+	so.skip = (const char *const *)own;
+	so.nskip = CMD_OWN_FILES;
+	if (o->quick) {
+		so.lookup = lookup;
+		so.lookup_ctx = tee;
+	}
+	return sources_open(&so);
 }
 
 static int run(const struct check_opts *o, const char *file)
 {
+	struct baseline_lock *lock = NULL;
 	struct baseline_reader *br = NULL;
 	struct tee *tee = NULL;
 	struct recstream teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
-	struct source_opts so = { 0 };
 	struct source_run *sc = NULL;
 	char *own[CMD_OWN_FILES] = { 0 };
 	struct check_ctx ctx = { 0 };
@@ -171,9 +221,11 @@ static int run(const struct check_opts *o, const char *file)
 	struct recstream olds, news;
 	char *root = NULL;
 	int64_t t0 = cmd_clock();
-	int status = EXIT_TROUBLE, rc_sinks;
+	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
+	if (o->update && lock_update(file, &lock) < 0)
+		goto cleanup;
 	/* Before the reader, which verifies a file that may be hostile. */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
 	/* Verified on a second thread while the scan runs (see on_event). */
@@ -186,25 +238,13 @@ static int run(const struct check_opts *o, const char *file)
 		goto cleanup;
 	if (strcmp(root, h.root))
 		warning("checking root '%s' against a baseline of '%s'", root, h.root);
-	so.root = root;
-	so.rules = &rs;
-	so.jobs = o->jobs;
-	so.max_key = BASELINE_MAX_FIELD;
-	so.digest_key = h.has_digest_key ? h.digest_key : NULL;
-	cmd_own_files(file, own);
-	so.skip = (const char *const *)own;
-	so.nskip = CMD_OWN_FILES;
 	/* The baseline is decoded on a thread of its own, once for the diff
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
 	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	if (o->quick) {
-		so.lookup = lookup;
-		so.lookup_ctx = tee;
-	}
-	if (!(sc = sources_open(&so)))
+	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(o, root, &rs, own, tee, &h)))
 		goto cleanup;
-	if (o->update && open_update(&ctx, &h, file, root) < 0)
+	if (o->update && open_update(&ctx, &lock, &h, file, root) < 0)
 		goto cleanup;
 	if (!(ctx.sinks = sink_list_new()) ||
 	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
@@ -216,16 +256,7 @@ static int run(const struct check_opts *o, const char *file)
 		goto cleanup;
 	if (verified(&ctx) < 0)
 		goto cleanup;
-	if (ctx.update) {
-		int rc = baseline_writer_commit(ctx.update, NULL);
-
-		ctx.update = NULL;
-		if (rc < 0)
-			goto cleanup;
-	}
-	rc_sinks = sink_list_close(ctx.sinks);
-	ctx.sinks = NULL;
-	if (rc_sinks < 0)
+	if (finish(&ctx) < 0)
 		goto cleanup;
 	sum.seconds = cmd_seconds_since(t0);
 	if (!o->quiet)
@@ -241,6 +272,7 @@ cleanup:
 	cmd_own_files_release(own);
 	tee_free(tee);
 	baseline_reader_close(br);
+	baseline_lock_release(lock);
 	baseline_header_release(&h);
 	ruleset_release(&rs);
 	free(root);

@@ -608,17 +608,17 @@ struct writer_arg {
 static void writer_child(int fd, const void *arg)
 {
 	const struct writer_arg *wa = arg;
-	struct baseline_header h = { 0 };
+	struct baseline_spec h = { 0 };
 	struct baseline_writer *w;
 	struct sandbox_report rep;
 	char *path = join(a, "b.imdb");
 	int rc[2];
 
-	h.host = (char *)"web1";
-	h.root = (char *)"/";
+	h.host = "web1";
+	h.root = "/";
 	h.hash = ATTR_SHA256;
-	h.tool = (char *)"imscan 0.1.0";
-	h.rules_json = (char *)"[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
+	h.tool = "imscan 0.1.0";
+	h.rules_json = "[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
 	(void)sandbox_confine(wa->profile, wa->writable, &rep);
 	rc[0] = baseline_writer_open(&w, path, &h);
 	if (rc[0] == 0)
