@@ -109,7 +109,7 @@ static int new_key(unsigned char key[BASELINE_KEY_LEN])
 /* After the live sources read other processes' /proc entries (source.h). */
 static void confine(void *file)
 {
-	cmd_sandbox(true, file);
+	cmd_sandbox(true, file, SANDBOX_ALL);
 }
 
 static int run(struct baseline_opts *o, const char *root, const char *file)
