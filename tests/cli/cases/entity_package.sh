@@ -2,7 +2,7 @@
 # the library's rule: one installed, one removed (purged), one upgraded,
 # one reinstalled with other files (only its md5sums list changed), one
 # removed with its conf files left (config-files): the exact events, and
-# show's records before.
+# show's records before; md5sums is the SHA-256 of the list.
 . "$TESTS_CLI/lib.sh"
 mkdir -p root/var/lib/dpkg/info
 st=root/var/lib/dpkg/status
@@ -26,6 +26,9 @@ done
 cp "$RULES/1003703-packages.json" rule.json
 base
 imscan show -b b.imdb | jq -c 'select(.kind)'
+# md5sums is the SHA-256 of the list
+[ "$(imscan show -b b.imdb | jq -r 'select(.key == "libfoo1:amd64") | .md5sums')" = \
+  "$(sha256sum < root/var/lib/dpkg/info/libfoo1:amd64.md5sums | cut -d' ' -f1)" ] && echo "md5sums: sha256"
 
 {
 	stanza dpkg 1.22.6 amd64
