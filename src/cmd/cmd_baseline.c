@@ -131,7 +131,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 
 	ruleset_init(&rs, o->hash);
 	/* Held from the read of the old baseline (its choice of rules) on. */
-	if (!(lock = baseline_lock_acquire(file)) ||
+	if (new_key(key) < 0 || !(lock = baseline_lock_acquire(file)) ||
 	    rebaseline_prepare(&rb, file, &o->rules) < 0 ||
 	    cmd_load_rules(&rs, &o->rules, root, true) < 0)
 		goto cleanup;
@@ -146,8 +146,6 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	h.tool = "imscan " IMSCAN_VERSION;
 	h.rules_json = rules_json = ruleset_to_json(&rs);
 	h.origin = rebaseline_origin(&rb, &o->rules);
-	if (new_key(key) < 0)
-		goto cleanup;
 	h.digest_key = so.digest_key = key;
 	so.root = root;
 	so.rules = &rs;
