@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "imscan/error.h"
+#include "imscan/escape.h"
 #include "imscan/imdb.h"
 #include "imscan/xalloc.h"
 
@@ -126,6 +127,19 @@ static uint32_t count_entities(const cJSON *rules)
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+/* cJSON writes C1 controls raw; the header escapes them as events do. */
+static char *escaped(char *text)
+{
+	struct strbuf sb;
+
+	if (!text)
+		return NULL;
+	strbuf_init(&sb);
+	json_add_json(&sb, text);
+	cJSON_free(text);
+	return strbuf_detach(&sb, NULL);
+}
+
 char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t *nents)
 {
 	cJSON *o = NULL, *rules = NULL;
@@ -169,7 +183,7 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t
 		error("'%s': cannot write: out of memory", path);
 		goto cleanup;
 	}
-	text = cJSON_PrintUnformatted(o);
+	text = escaped(cJSON_PrintUnformatted(o));
 	if (!text)
 		error("'%s': cannot write: out of memory", path);
 	else if (strlen(text) > BASELINE_MAX_HEADER) {
