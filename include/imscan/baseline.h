@@ -34,6 +34,7 @@
 #define BASELINE_MAX_HEADER	(16u << 20)	/* JSON header incl. embedded rules */
 #define BASELINE_MAX_FIELD	(1u << 20)	/* one key or value */
 #define BASELINE_MAX_ENTS	65536u		/* entity indexes per record */
+#define BASELINE_KEY_LEN	32		/* digest_key */
 
 /*
  * How the rules of a baseline were chosen (imscan baseline's -r and
@@ -77,9 +78,15 @@ struct baseline_header {
 	 */
 	uint32_t nentities;
 	struct baseline_origin origin;
+	/* The random per-baseline key of the keyed digests of secrets
+	 * (source_opts.digest_key), "digest_key" in hex. A secret of the
+	 * baseline: nothing prints it. Optional: without it
+	 * (has_digest_key false) no such digest is recorded. */
+	bool has_digest_key;
+	unsigned char digest_key[BASELINE_KEY_LEN];
 };
 
-/* Frees the strings and zeroes h; safe on a zeroed header. */
+/* Frees the strings and wipes h; safe on a zeroed header. */
 void baseline_header_release(struct baseline_header *h);
 
 /*
@@ -98,6 +105,8 @@ struct baseline_spec {
 	/* NULL: no "origin" member. Written only if every path, absolute
 	 * path and param is a string (paths and abs_paths of npaths each). */
 	const struct baseline_origin *origin;
+	/* BASELINE_KEY_LEN bytes; NULL: no "digest_key" member. */
+	const unsigned char *digest_key;
 };
 
 /*

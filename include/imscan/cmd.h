@@ -30,6 +30,7 @@
 #include "imscan/baseline.h"
 #include "imscan/event.h"
 #include "imscan/rules.h"
+#include "imscan/sandbox.h"
 #include "imscan/sink.h"
 
 /* Exit statuses, as diff(1). */
@@ -153,11 +154,12 @@ int cmd_parse_hash(const char *s, enum attr_id *out);
  * Confines the rest of the command (sandbox.h) unless disabled by
  * --no-sandbox: files may then be written only in the directory of
  * write_file (the baseline being written), and nowhere if it is NULL or
- * that directory does not exist. Call it before sources_open(), which starts
- * the hashing threads. Never fails the command: a step that should have
- * worked and did not is one warning().
+ * that directory does not exist. steps: SANDBOX_ALL, or the steps taken
+ * apart (sandbox_confine_steps). Call it before the hashing threads start,
+ * from source_opts.confine (which the live sources precede). Never fails
+ * the command: a step that should have worked and did not is one warning().
  */
-void cmd_sandbox(bool enabled, const char *write_file);
+void cmd_sandbox(bool enabled, const char *write_file, unsigned steps);
 
 /* Default output format: text on a terminal, JSON otherwise. */
 const struct sink_ops *cmd_default_format(void);

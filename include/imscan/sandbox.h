@@ -100,4 +100,17 @@ struct sandbox_report {
 int sandbox_confine(enum sandbox_profile profile, const char *writable_dir,
 		    struct sandbox_report *out);
 
+/*
+ * The same, one step at a time, for a command that must read other
+ * processes' /proc/PID/exe and fd after it confined itself against a
+ * hostile input: Landlock denies a confined process those (its ptrace
+ * restriction), seccomp does not. Threads created between the two calls
+ * get only the first step.
+ */
+#define SANDBOX_SECCOMP		1u	/* no_new_privs and the seccomp filter */
+#define SANDBOX_LANDLOCK	2u	/* no_new_privs and Landlock */
+#define SANDBOX_ALL		(SANDBOX_SECCOMP | SANDBOX_LANDLOCK)
+int sandbox_confine_steps(enum sandbox_profile profile, const char *writable_dir,
+			  unsigned steps, struct sandbox_report *out);
+
 #endif

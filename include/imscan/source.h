@@ -59,6 +59,13 @@ struct source_opts {
 	/* The baseline's key for keyed digests of secrets (user password
 	 * hashes), 32 bytes; NULL: such digests are left out. */
 	const unsigned char *digest_key;
+	/* Called once by sources_open() after the live-only sources read
+	 * the running system and before the others open (the file source
+	 * starts its hashing threads): the command confines itself there
+	 * (sandbox.h), since Landlock keeps a confined process out of other
+	 * processes' /proc/PID/exe and fd. NULL: none. */
+	void (*confine)(void *ctx);
+	void *confine_ctx;
 };
 
 struct source_stats {
@@ -93,9 +100,10 @@ const struct source *source_for(enum kind k);
 struct source_run;
 
 /*
- * Opens the sources the ruleset needs; NULL with a message. A live-only
- * source under another root is skipped with one warning() naming the
- * rules that wanted it. Caller frees with sources_close().
+ * Opens the sources the ruleset needs, the live-only ones first, then
+ * calls o->confine, then opens the others; NULL with a message. A
+ * live-only source under another root is skipped with one warning()
+ * naming the rules that wanted it. Caller frees with sources_close().
  */
 struct source_run *sources_open(const struct source_opts *o);
 /* All records of all opened sources, in record_cmp order. */

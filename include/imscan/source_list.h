@@ -36,7 +36,7 @@ extern const struct source source_user, source_group, source_package, source_por
 #define SOURCE_MAX_LINE 65536
 /* Larger files are refused: the databases read here stay far below. */
 #define SOURCE_MAX_FILE (256u << 20)
-/* Length of the keyed and plain digests sources record (BLAKE2b-256). */
+/* Length of the digests sources record (keyed BLAKE2b-256, plain SHA-256). */
 #define SOURCE_DIGEST_LEN 32
 
 struct source_list {
@@ -163,7 +163,13 @@ void source_set_sorted_items(struct record *r, enum attr_id a, const char *p, si
 /* Appends ",item" (or "item") to the bytes of a. */
 void source_append_item(struct record *r, enum attr_id a, const char *p, size_t n);
 
-/* BLAKE2b-256 of p, keyed when key is not NULL (SOURCE_DIGEST_LEN bytes). */
+/*
+ * SHA-256 of the file at path inside root (as source_read_file), read in
+ * pieces: 0, 1 when it does not exist, -1 with a message.
+ */
+int source_digest_file(const char *root, const char *path, unsigned char out[SOURCE_DIGEST_LEN]);
+/* BLAKE2b-256 of p keyed with key (32 bytes, for secrets), or SHA-256 of p
+ * when key is NULL (SOURCE_DIGEST_LEN bytes). */
 void source_digest(const void *p, size_t n, const unsigned char *key,
 		   unsigned char out[SOURCE_DIGEST_LEN]);
 /*

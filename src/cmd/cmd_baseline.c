@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "imscan/baseline.h"
 #include "imscan/cmd.h"
 #include "imscan/error.h"
@@ -94,6 +96,22 @@ static long long write_records(struct source_run *sc, struct baseline_writer *w)
 	return rc < 0 ? -1 : n;
 }
 
+/* A fresh key for the digests of secrets: they compare only within the
+ * baselines that share it (check --update keeps it). */
+static int new_key(unsigned char key[BASELINE_KEY_LEN])
+{
+	if (sodium_init() < 0)
+		return error("cannot initialise libsodium");
+	randombytes_buf(key, BASELINE_KEY_LEN);
+	return 0;
+}
+
+/* After the live sources read other processes' /proc entries (source.h). */
+static void confine(void *file)
+{
+	cmd_sandbox(true, file, SANDBOX_ALL);
+}
+
 static int run(struct baseline_opts *o, const char *root, const char *file)
 {
 	struct ruleset rs;
@@ -106,13 +124,14 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	struct source_run *sc = NULL;
 	struct source_stats st;
 	char *own[CMD_OWN_FILES] = { 0 };
+	unsigned char key[BASELINE_KEY_LEN];
 	int64_t t0 = cmd_clock();
 	long long n = -1;
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, o->hash);
 	/* Held from the read of the old baseline (its choice of rules) on. */
-	if (!(lock = baseline_lock_acquire(file)) ||
+	if (new_key(key) < 0 || !(lock = baseline_lock_acquire(file)) ||
 	    rebaseline_prepare(&rb, file, &o->rules) < 0 ||
 	    cmd_load_rules(&rs, &o->rules, root, true) < 0)
 		goto cleanup;
@@ -127,6 +146,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	h.tool = "imscan " IMSCAN_VERSION;
 	h.rules_json = rules_json = ruleset_to_json(&rs);
 	h.origin = rebaseline_origin(&rb, &o->rules);
+	h.digest_key = so.digest_key = key;
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
@@ -141,7 +161,8 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	if (n < 0)
 		goto cleanup;
 	baseline_writer_keep_prev(w);
-	cmd_sandbox(!o->no_sandbox, file);
+	so.confine = o->no_sandbox ? NULL : confine;
+	so.confine_ctx = (void *)file;
 	if (!(sc = sources_open(&so)))
 		goto cleanup;
 	n = write_records(sc, w);
@@ -168,6 +189,7 @@ cleanup:
 	sources_close(sc);
 	cmd_own_files_release(own);
 	free(rules_json);
+	sodium_memzero(key, sizeof(key));
 	ruleset_release(&rs);
 	return status;
 }

@@ -162,7 +162,8 @@ static int open_update(struct check_ctx *c, struct baseline_lock **lock,
 			const struct baseline_header *h, const char *file, const char *root)
 {
 	struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h->hash, h->tool,
-				      h->rules_json, h->origin.recorded ? &h->origin : NULL };
+				      h->rules_json, h->origin.recorded ? &h->origin : NULL,
+				      h->has_digest_key ? h->digest_key : NULL };
 	/* No lock only if the file appeared after the first look. */
 	int rc = *lock ? baseline_writer_open_locked(&c->update, *lock, &spec)
 		       : baseline_writer_open(&c->update, file, &spec);
@@ -183,12 +184,21 @@ static int finish(struct check_ctx *c)
 	return rc;
 }
 
+/* Landlock (the seccomp filter is on since before the reader) once the
+ * live sources have read other processes' /proc entries (source.h). */
+static void confine(void *update_file)
+{
+	cmd_sandbox(true, update_file, SANDBOX_LANDLOCK);
+}
+
 /* The sources of the baseline's rules; --quick looks in the tee. */
 static struct source_run *open_sources(const struct check_opts *o, const char *root,
-				       const struct ruleset *rs, char **own, struct tee *tee)
+				       const struct ruleset *rs, char **own, struct tee *tee,
+				       const struct baseline_header *h, const char *file)
 {
 	struct source_opts so = { 0 };
 
+	so.digest_key = h->has_digest_key ? h->digest_key : NULL;
 	so.root = root;
 	so.rules = rs;
 	so.jobs = o->jobs;
@@ -198,6 +208,10 @@ static struct source_run *open_sources(const struct check_opts *o, const char *r
 	if (o->quick) {
 		so.lookup = lookup;
 		so.lookup_ctx = tee;
+	}
+	if (!o->no_sandbox) {
+		so.confine = confine;
+		so.confine_ctx = o->update ? (void *)file : NULL;
 	}
 	return sources_open(&so);
 }
@@ -223,8 +237,9 @@ static int run(const struct check_opts *o, const char *file)
 	ruleset_init(&rs, ATTR_SHA256);
 	if (o->update && lock_update(file, &lock) < 0)
 		goto cleanup;
-	/* Before the reader, which verifies a file that may be hostile. */
-	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
+	/* Before the reader, which verifies a file that may be hostile;
+	 * Landlock only once the live sources have read (confine()). */
+	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL, SANDBOX_SECCOMP);
 	/* Verified on a second thread while the scan runs (see on_event). */
 	if (baseline_reader_open_async(&br, file, NULL, &h) < 0)
 		goto cleanup;
@@ -239,7 +254,7 @@ static int run(const struct check_opts *o, const char *file)
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
 	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(o, root, &rs, own, tee)))
+	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(o, root, &rs, own, tee, &h, file)))
 		goto cleanup;
 	if (o->update && open_update(&ctx, &lock, &h, file, root) < 0)
 		goto cleanup;

@@ -348,7 +348,7 @@ int cmd_parse_hash(const char *s, enum attr_id *out)
 	return 0;
 }
 
-void cmd_sandbox(bool enabled, const char *write_file)
+void cmd_sandbox(bool enabled, const char *write_file, unsigned steps)
 {
 	const char *slash = write_file ? strrchr(write_file, '/') : NULL;
 	char *dir = NULL;
@@ -365,7 +365,7 @@ void cmd_sandbox(bool enabled, const char *write_file)
 		free(dir);
 		dir = NULL;
 	}
-	if (sandbox_confine(write_file ? SANDBOX_WRITE : SANDBOX_CHECK, dir, NULL) < 0)
+	if (sandbox_confine_steps(write_file ? SANDBOX_WRITE : SANDBOX_CHECK, dir, steps, NULL) < 0)
 		warning("%s", error_last());
 	free(dir);
 }

@@ -13,6 +13,7 @@
 #include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/escape.h"
+#include "imscan/source.h"
 #include "imscan/strbuf.h"
 #include "imscan/xalloc.h"
 
@@ -24,6 +25,7 @@ static const char usage_text[] =
 	"  show ID     one rule as JSON\n"
 	"  lint        check rule files; every error is printed, exit 2 if any;\n"
 	"              with --root, a warning for each base missing under DIR\n"
+	"              and each type only the running system has\n"
 	"  recommend   the rules whose \"recommend\" condition holds for --root: what\n"
 	"              'imscan baseline' uses when given no -r\n"
 	"\n"
@@ -164,16 +166,27 @@ static int lint_path(const char *path, const struct rule_opts *o, size_t *nrules
 
 /*
  * With --root, a base missing under it is a warning (a mistyped base
- * monitors nothing, forever). Returns the number of warnings.
+ * monitors nothing, forever), and so is a type that only the running
+ * system has (baseline and check skip it there), once per rule and type.
+ * Returns the number of warnings.
  */
-static size_t lint_bases(const struct ruleset *rs, const char *root)
+static size_t lint_root(const struct ruleset *rs, const char *root)
 {
 	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool live = !strcmp(root, "/");
 	size_t n = 0;
 
 	for (size_t i = 0; i < rs->nents; i++) {
-		const struct entity *e = rs->ents[i];
+		const struct entity *e = rs->ents[i], *prev = i ? rs->ents[i - 1] : NULL;
 
+		if (!live && source_for(e->type)->live_only) {
+			if (prev && prev->rule == e->rule && prev->type == e->type)
+				continue;
+			warning("rule %s: type \"%s\" reads the running system: "
+				"not checked under --root", e->rule->id, kind_name(e->type));
+			n++;
+			continue;
+		}
 		if (!e->base || cmd_path_in_root(rootfd, e->base))
 			continue;
 		warning("rule %s: base %s does not exist under %s", e->rule->id, e->base, root);
@@ -211,7 +224,7 @@ static int lint(const struct rules_opts *opts, char **args)
 		if (bad)
 			cmd_fail();
 		else if (root)
-			nwarn = lint_bases(&rs, root);
+			nwarn = lint_root(&rs, root);
 		ruleset_release(&rs);
 	}
 	free(lib);

@@ -16,6 +16,7 @@
 #include "imscan/digest.h"
 #include "imscan/error.h"
 #include "imscan/escape.h"
+#include "imscan/select.h"
 #include "imscan/strbuf.h"
 #include "imscan/source_list.h"
 #include "imscan/walk.h"
@@ -43,15 +44,16 @@ void source_list_release(struct source_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Whether entity e selects key, as entity_match does for a path below a
- * base: a key starting with '/' is the path, "/" the base itself. */
+/* Whether entity e selects key, as select_match does for a path below a
+ * base: a key starting with '/' is the path, "/" the base itself (which
+ * an include pattern other than "." does not select). */
 static bool entity_selects(const struct entity *e, const char *key, size_t len)
 {
 	if (len && key[0] == '/') {
 		key++;
 		len--;
 	}
-	return entity_match(e, key, len, false) & RULES_SELECT;
+	return select_match(e, key, len, false) & RULES_SELECT;
 }
 
 bool source_list_selects(const struct source_list *l, const char *key, size_t len)
@@ -248,9 +250,17 @@ static int read_fd(int fd, const char *path, size_t hint, char **buf, size_t *le
 	return 0;
 }
 
-int source_read_file(const char *root, const char *path, char **buf, size_t *len)
+/* Unkeyed digests are SHA-256, which CPUs with SHA extensions hash about
+ * twice as fast as BLAKE2b; keyed ones (secrets) BLAKE2b. */
+static const struct attrset sha256_only = {
+	{ [ATTR_SHA256 / 64] = (uint64_t)1 << (ATTR_SHA256 % 64) }
+};
+
+/* path opened inside root for reading, as source_read_file says: the
+ * descriptor, -2 when it does not exist, -1 with a message. */
+static int open_in_root(const char *root, const char *path)
 {
-	int rootfd = -1, fd, ret;
+	int rootfd, fd;
 	struct stat st;
 
 	if (root && strcmp(root, "/")) {
@@ -264,16 +274,51 @@ int source_read_file(const char *root, const char *path, char **buf, size_t *len
 	}
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return 1;
+			return -2;
 		return error("cannot open '%s': %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return error("cannot read '%s': not a regular file", path);
 	}
-	ret = read_fd(fd, path, (size_t)st.st_size, buf, len);
+	return fd;
+}
+
+int source_read_file(const char *root, const char *path, char **buf, size_t *len)
+{
+	int fd = open_in_root(root, path), ret;
+	struct stat st;
+
+	if (fd < 0)
+		return fd == -2 ? 1 : -1;
+	ret = fstat(fd, &st) < 0 ? error("cannot read '%s': %s", path, strerror(errno))
+				 : read_fd(fd, path, (size_t)st.st_size, buf, len);
 	close(fd);
 	return ret;
+}
+
+int source_digest_file(const char *root, const char *path, unsigned char out[SOURCE_DIGEST_LEN])
+{
+	struct digest_ctx *d;
+	unsigned char buf[65536], full[DIGEST_MAX];
+	int fd = open_in_root(root, path);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd == -2 ? 1 : -1;
+	d = digest_new(&sha256_only);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			digest_update(d, buf, (size_t)n);
+	close(fd);
+	if (n < 0) {
+		digest_free(d);
+		return error("cannot read '%s': %s", path, strerror(errno));
+	}
+	digest_final(d, ATTR_SHA256, full);
+	digest_free(d);
+	memcpy(out, full, SOURCE_DIGEST_LEN);
+	return 0;
 }
 
 bool source_lines_next(struct source_lines *ln, const char *file, const char **s, size_t *len)
@@ -361,7 +406,18 @@ void source_check_text(const char *where, const char *field, const char *p, size
 void source_digest(const void *p, size_t n, const unsigned char *key,
 		   unsigned char out[SOURCE_DIGEST_LEN])
 {
-	crypto_generichash(out, SOURCE_DIGEST_LEN, p, n, key, key ? 32 : 0);
+	struct digest_ctx *d;
+	unsigned char full[DIGEST_MAX];
+
+	if (key) {
+		crypto_generichash(out, SOURCE_DIGEST_LEN, p, n, key, 32);
+		return;
+	}
+	d = digest_new(&sha256_only);
+	digest_update(d, p, n);
+	digest_final(d, ATTR_SHA256, full);
+	digest_free(d);
+	memcpy(out, full, SOURCE_DIGEST_LEN);
 }
 
 int source_hash_file(const struct source_list *l, struct record *r, const char *path)

@@ -170,27 +170,20 @@ static void set_md5sums(struct record *r, const char *root,
 {
 	const char *key = record_key(r), *colon = strchr(key, ':');
 	unsigned char d[SOURCE_DIGEST_LEN];
-	char *buf;
-	size_t len;
 	int ret;
 
 	strbuf_reset(path);
 	strbuf_addf(path, "/var/lib/dpkg/info/%s.md5sums", key);
-	ret = source_read_file(root, path->buf, &buf, &len);
+	ret = source_digest_file(root, path->buf, d);
 	if (ret == 1 && colon) {
 		strbuf_reset(path);
 		strbuf_addf(path, "/var/lib/dpkg/info/%.*s.md5sums", (int)(colon - key), key);
-		ret = source_read_file(root, path->buf, &buf, &len);
+		ret = source_digest_file(root, path->buf, d);
 	}
-	if (ret < 0) {
+	if (ret < 0)
 		record_set_str(r, ATTR_ERROR, error_last());
-		return;
-	}
-	if (ret == 1)
-		return;
-	source_digest(buf, len, NULL, d);
-	record_set_bytes(r, ATTR_MD5SUMS, d, sizeof(d));
-	free(buf);
+	else if (!ret)
+		record_set_bytes(r, ATTR_MD5SUMS, d, sizeof(d));
 }
 
 static int package_open(void **state, const struct source_opts *o)

@@ -62,7 +62,8 @@ static char *read_cmdline(int pid)
 	return buf;
 }
 
-static bool read_proc(int pid, bool cmdline, struct proc *p)
+/* Reads pid's exe and, if l selects it, the rest; false to leave it out. */
+static bool read_proc(const struct source_list *l, int pid, bool cmdline, struct proc *p)
 {
 	char path[64], exe[4096];
 	ssize_t n;
@@ -76,6 +77,8 @@ static bool read_proc(int pid, bool cmdline, struct proc *p)
 	p->deleted = (size_t)n > dl && !strcmp(exe + n - dl, DELETED);
 	if (p->deleted)
 		exe[n - (ssize_t)dl] = '\0';
+	if (!source_list_selects(l, exe, strlen(exe)))
+		return false;
 	p->exe = xstrdup(exe);
 	p->pid = pid;
 	p->uid = source_pid_uid(pid);
@@ -83,7 +86,7 @@ static bool read_proc(int pid, bool cmdline, struct proc *p)
 	return true;
 }
 
-static size_t list_procs(struct proc **out, bool cmdline)
+static size_t list_procs(const struct source_list *l, struct proc **out, bool cmdline)
 {
 	struct proc *v = NULL;
 	size_t n = 0, cap = 0;
@@ -97,7 +100,7 @@ static size_t list_procs(struct proc **out, bool cmdline)
 			cap = cap ? 2 * cap : 256;
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
-		if (read_proc(atoi(de->d_name), cmdline, &v[n]))
+		if (read_proc(l, atoi(de->d_name), cmdline, &v[n]))
 			n++;
 	}
 	if (d)
@@ -146,7 +149,7 @@ static int process_open(void **state, const struct source_opts *o)
 {
 	struct source_list *l = source_list_new(KIND_PROCESS, o);
 	struct proc *v;
-	size_t n = list_procs(&v, source_list_wants(l, ATTR_CMDLINE));
+	size_t n = list_procs(l, &v, source_list_wants(l, ATTR_CMDLINE));
 
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && !strcmp(v[i].exe, v[j].exe); j++)

@@ -101,6 +101,17 @@ static const struct name *names_find(const struct names *s, const char *name)
 	return lo < s->n && !strcmp(s->v[lo].name, name) ? &s->v[lo] : NULL;
 }
 
+/* Whether s (sorted) has name as seen in directory dir. */
+static bool names_has(const struct names *s, const char *name, unsigned dir)
+{
+	const struct name *x = names_find(s, name);
+
+	for (; x && x < s->v + s->n && !strcmp(x->name, name); x++)
+		if (x->dir == dir)
+			return true;
+	return false;
+}
+
 static bool is_unit_name(const char *n)
 {
 	size_t len = strlen(n);
@@ -159,9 +170,12 @@ static bool ends_with(const char *s, const char *suf)
 	return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* Lists the units of dir into units, and the links of its *.wants,
- * *.requires and *.upholds directories into links (for /etc and /run). */
-static void scan_dir(int rootfd, unsigned di, struct names *units, struct names *links)
+/* Lists the units of dir into units, the links of its *.wants,
+ * *.requires and *.upholds directories into links (for /etc and /run),
+ * and its NAME.d entries into dropdirs, so that set_dropins opens only
+ * the drop-in directories that exist. */
+static void scan_dir(int rootfd, unsigned di, struct names *units, struct names *links,
+		     struct names *dropdirs)
 {
 	DIR *d = open_dir(rootfd, unit_dirs[di]);
 	struct dirent *de;
@@ -175,6 +189,8 @@ static void scan_dir(int rootfd, unsigned di, struct names *units, struct names 
 			entry(d, de->d_name, di, units);
 			continue;
 		}
+		if (ends_with(de->d_name, ".d"))
+			names_add(dropdirs, de->d_name, di, NULL);
 		if (di > DIR_RUN || !(ends_with(de->d_name, ".wants") ||
 				      ends_with(de->d_name, ".requires") ||
 				      ends_with(de->d_name, ".upholds")))
@@ -258,7 +274,8 @@ static const char *install_state(const char *buf, size_t len, const char *file)
 }
 
 /* Digest over NAME.d/ *.conf: by file name, the first directory wins. */
-static void set_dropins(struct record *r, int rootfd, const char *root)
+static void set_dropins(struct record *r, int rootfd, const char *root,
+			const struct names *dropdirs)
 {
 	struct names confs = { NULL, 0, 0 };
 	struct strbuf sb, all;
@@ -270,6 +287,10 @@ static void set_dropins(struct record *r, int rootfd, const char *root)
 		DIR *dir;
 		struct dirent *de;
 
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s.d", record_key(r));
+		if (!names_has(dropdirs, sb.buf, di))
+			continue;
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%s/%s.d", unit_dirs[di], record_key(r));
 		dir = open_dir(rootfd, sb.buf);
@@ -342,7 +363,7 @@ static const char *enabled_state(const struct name *u, const struct names *en, b
 }
 
 static void add_unit(struct source_list *l, const struct source_opts *o, int rootfd,
-		     const struct name *u, const struct names *en)
+		     const struct name *u, const struct names *en, const struct names *dropdirs)
 {
 	struct record *r = source_list_add(l, u->name, strlen(u->name), unit_dirs[u->dir]);
 	bool masked = u->target && !strcmp(u->target, "/dev/null");
@@ -372,7 +393,7 @@ static void add_unit(struct source_list *l, const struct source_opts *o, int roo
 		}
 	}
 	record_set_str(r, ATTR_ENABLED, state ? state : install_state(buf ? buf : "", len, path.buf));
-	set_dropins(r, rootfd, o->root);
+	set_dropins(r, rootfd, o->root, dropdirs);
 	if (source_list_wants(l, ATTR_ACTIVE) && (!o->root || !strcmp(o->root, "/")))
 		set_active(r);
 	free(buf);
@@ -383,6 +404,7 @@ static int service_open(void **state, const struct source_opts *o)
 {
 	struct source_list *l = source_list_new(KIND_SERVICE, o);
 	struct names units = { NULL, 0, 0 }, links = { NULL, 0, 0 }, en = { NULL, 0, 0 };
+	struct names dropdirs = { NULL, 0, 0 };
 	int rootfd = open(o->root ? o->root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (rootfd < 0) {
@@ -390,15 +412,18 @@ static int service_open(void **state, const struct source_opts *o)
 		return error("cannot open root '%s': %s", o->root, strerror(errno));
 	}
 	for (unsigned di = 0; di < NDIRS; di++)
-		scan_dir(rootfd, di, &units, &links);
+		scan_dir(rootfd, di, &units, &links, &dropdirs);
 	if (units.n)
 		qsort(units.v, units.n, sizeof(*units.v), name_cmp);
+	if (dropdirs.n)
+		qsort(dropdirs.v, dropdirs.n, sizeof(*dropdirs.v), name_cmp);
 	collect_enabled(&units, &links, &en);
 	for (size_t i = 0; i < units.n; i++)
 		if (!i || strcmp(units.v[i].name, units.v[i - 1].name))
-			add_unit(l, o, rootfd, &units.v[i], &en);
+			add_unit(l, o, rootfd, &units.v[i], &en, &dropdirs);
 	close(rootfd);
 	names_free(&units);
+	names_free(&dropdirs);
 	names_free(&links);
 	names_free(&en);
 	source_list_sort(l);

@@ -29,10 +29,11 @@ const struct source *const sources[] = {
 	NULL,
 };
 
+/* Indexed by kind; src[k] NULL: not opened. */
 struct source_run {
 	const struct source *src[KIND__COUNT];
 	void *state[KIND__COUNT];
-	size_t n, cur;
+	size_t cur;
 };
 
 const struct source *source_for(enum kind k)
@@ -66,7 +67,7 @@ static void warn_live_only(const struct ruleset *rs, enum kind k, const char *ro
 		strbuf_addf(&ids, "%s%s", ids.len ? ", " : "", e->rule->id);
 		last = e->rule;
 	}
-	warning("type \"%s\" reads the running system, not '%s': skipped (rules %s)",
+	warning("type \"%s\" reads the running system: not checked under root '%s' (rules %s)",
 		kind_name(k), root, ids.buf);
 	strbuf_release(&ids);
 }
@@ -76,21 +77,25 @@ struct source_run *sources_open(const struct source_opts *o)
 	struct source_run *r = xcalloc(1, sizeof(*r));
 	bool live = !o->root || !strcmp(o->root, "/");
 
-	for (int k = 0; k < KIND__COUNT; k++) {
-		const struct source *s;
+	/* Live sources first, then confine, then the rest (source.h). */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass && o->confine)
+			o->confine(o->confine_ctx);
+		for (int k = 0; k < KIND__COUNT; k++) {
+			const struct source *s = source_for((enum kind)k);	/* every kind has one */
 
-		if (!wants_kind(o->rules, (enum kind)k))
-			continue;
-		s = source_for((enum kind)k);	/* every kind has one */
-		if (s->live_only && !live) {
-			warn_live_only(o->rules, (enum kind)k, o->root);
-			continue;
+			if (!wants_kind(o->rules, (enum kind)k) || s->live_only != !pass)
+				continue;
+			if (s->live_only && !live) {
+				warn_live_only(o->rules, (enum kind)k, o->root);
+				continue;
+			}
+			if (s->open(&r->state[k], o) < 0) {
+				sources_close(r);
+				return NULL;
+			}
+			r->src[k] = s;
 		}
-		if (s->open(&r->state[r->n], o) < 0) {
-			sources_close(r);
-			return NULL;
-		}
-		r->src[r->n++] = s;
 	}
 	return r;
 }
@@ -99,8 +104,8 @@ static int run_next(void *self, const struct record **out)
 {
 	struct source_run *r = self;
 
-	for (; r->cur < r->n; r->cur++) {
-		int rc = r->src[r->cur]->next(r->state[r->cur], out);
+	for (; r->cur < KIND__COUNT; r->cur++) {
+		int rc = r->src[r->cur] ? r->src[r->cur]->next(r->state[r->cur], out) : 0;
 
 		if (rc)
 			return rc;
@@ -116,15 +121,17 @@ struct recstream sources_stream(struct source_run *r)
 void sources_stats(struct source_run *r, struct source_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < r->n; i++)
-		r->src[i]->stats(r->state[i], out);
+	for (size_t i = 0; i < KIND__COUNT; i++)
+		if (r->src[i])
+			r->src[i]->stats(r->state[i], out);
 }
 
 void sources_close(struct source_run *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
-		r->src[i]->close(r->state[i]);
+	for (size_t i = 0; i < KIND__COUNT; i++)
+		if (r->src[i])
+			r->src[i]->close(r->state[i]);
 	free(r);
 }

@@ -5,6 +5,7 @@
  * field present with its type, none twice, nothing unknown but "x-".
  */
 #include <cJSON.h>
+#include <sodium.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 #endif
 
 static const char *const header_fields[] = {
-	"format", "created", "host", "root", "hash", "tool", "rules", "origin",
+	"format", "created", "host", "root", "hash", "tool", "digest_key", "rules", "origin",
 };
 
 /* The only spelling of "created": UTC, nanoseconds, a four-digit year. */
@@ -33,7 +34,7 @@ void baseline_header_release(struct baseline_header *h)
 	free(h->tool);
 	free(h->rules_json);
 	baseline_origin_release(&h->origin);
-	memset(h, 0, sizeof(*h));
+	sodium_memzero(h, sizeof(*h));
 }
 
 /* "2026-11-25T19:20:00.123456789Z" into buf (at least 64 bytes). */
@@ -143,7 +144,7 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t
 {
 	cJSON *o = NULL, *rules = NULL;
 	struct strbuf when;
-	char *text = NULL;
+	char *text = NULL, key[2 * BASELINE_KEY_LEN + 1] = "";
 	const char *rj = h->rules_json ? h->rules_json : "[]";
 
 	strbuf_init(&when);
@@ -163,6 +164,8 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t
 		goto cleanup;
 	}
 	*nents = count_entities(rules);
+	if (h->digest_key)
+		sodium_bin2hex(key, sizeof(key), h->digest_key, BASELINE_KEY_LEN);
 	o = cJSON_CreateObject();
 	if (!o || !cJSON_AddNumberToObject(o, "format", BASELINE_VERSION) ||
 	    !cJSON_AddStringToObject(o, "created", when.buf) ||
@@ -170,6 +173,7 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t
 	    !cJSON_AddStringToObject(o, "root", h->root ? h->root : "") ||
 	    !cJSON_AddStringToObject(o, "hash", attr_name(h->hash)) ||
 	    !cJSON_AddStringToObject(o, "tool", h->tool ? h->tool : "imscan " IMSCAN_VERSION) ||
+	    (h->digest_key && !cJSON_AddStringToObject(o, "digest_key", key)) ||
 	    !cJSON_AddItemToObject(o, "rules", rules)) {
 		error("'%s': cannot write: out of memory", path);
 		goto cleanup;
@@ -189,6 +193,7 @@ char *imdb_header_json(const char *path, const struct baseline_spec *h, uint32_t
 		text = NULL;
 	}
 cleanup:
+	sodium_memzero(key, sizeof(key));
 	strbuf_release(&when);
 	cJSON_Delete(rules);
 	cJSON_Delete(o);
@@ -320,9 +325,32 @@ static int get_rules(const char *path, const cJSON *o, char **out, uint32_t *nen
 	return 0;
 }
 
+/* The optional "digest_key": exactly 64 lower-case hex digits. */
+static int get_digest_key(const char *path, const cJSON *o, struct baseline_header *h)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "digest_key");
+	const char *s;
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v))
+		return header_field_error(path, "digest_key", "not a string");
+	s = v->valuestring;
+	for (i = 0; i < 2 * BASELINE_KEY_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			break;
+	if (i != 2 * BASELINE_KEY_LEN || s[i] ||
+	    sodium_hex2bin(h->digest_key, BASELINE_KEY_LEN, s, i, NULL, NULL, NULL) < 0)
+		return header_field_error(path, "digest_key", "not 64 lower-case hex digits");
+	h->has_digest_key = true;
+	return 0;
+}
+
 /*
- * Strict, like the binary part: every known field present with its type,
- * checked in the order of header_fields.
+ * Strict, like the binary part: every known field present with its type
+ * (but the optional digest_key and origin), checked in the order of
+ * header_fields.
  */
 int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 		      struct baseline_header *h)
@@ -347,6 +375,7 @@ int imdb_header_parse(const char *path, const unsigned char *p, size_t len,
 	    get_string(path, o, "hash", &hash) < 0 ||
 	    get_string(path, o, "tool", &h->tool) < 0 ||
 	    check_hash(path, hash, &h->hash) < 0 ||
+	    get_digest_key(path, o, h) < 0 ||
 	    get_rules(path, o, &h->rules_json, &h->nentities) < 0)
 		goto cleanup;
 	/* Optional: baselines older than it have none. */

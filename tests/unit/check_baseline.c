@@ -657,6 +657,53 @@ START_TEST(test_header_fields)
 }
 END_TEST
 
+/* The digest key: written in hex when there is one, read back as it was. */
+START_TEST(test_header_key)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
+	struct baseline_spec h = test_header();
+	struct baseline_header got;
+	unsigned char key[BASELINE_KEY_LEN];
+	struct baseline_writer *w;
+	struct baseline_reader *br;
+	struct strbuf raw;
+	const char *want = "\"tool\":\"imscan 0.1.0\",\"digest_key\":"
+			   "\"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\","
+			   "\"rules\":";
+
+	for (int i = 0; i < BASELINE_KEY_LEN; i++)
+		key[i] = (unsigned char)(0xa0 + i);
+	h.digest_key = key;
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	ck_assert_int_eq(baseline_writer_commit(w, NULL), 0);
+	ck_assert_msg(baseline_reader_open(&br, path, NULL, &got) == 0, "%s", error_last());
+	ck_assert(got.has_digest_key);
+	ck_assert(!memcmp(got.digest_key, key, BASELINE_KEY_LEN));
+	baseline_reader_close(br);
+	baseline_header_release(&got);
+	ck_assert(!got.has_digest_key && !got.digest_key[0]);
+	strbuf_init(&raw);
+	gunzip(path, &raw);
+	ck_assert_ptr_nonnull(memmem(raw.buf, raw.len, want, strlen(want)));
+	strbuf_release(&raw);
+
+	h.digest_key = NULL;
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	ck_assert_int_eq(baseline_writer_commit(w, NULL), 0);
+	ck_assert_int_eq(baseline_reader_open(&br, path, NULL, &got), 0);
+	ck_assert(!got.has_digest_key);
+	baseline_reader_close(br);
+	baseline_header_release(&got);
+	strbuf_init(&raw);
+	gunzip(path, &raw);
+	ck_assert_ptr_null(memmem(raw.buf, raw.len, "digest_key", 10));
+	strbuf_release(&raw);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_gzip_header)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), cmd[4096];
@@ -1359,6 +1406,10 @@ START_TEST(test_refused_cases)
 }
 END_TEST
 
+#define KEY64_SHORT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+#define KEY64 KEY64_SHORT "ef"
+#define KEY64_UPPER "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+
 static const struct {
 	const char *json;
 	const char *msg;	/* NULL: accepted */
@@ -1403,6 +1454,24 @@ static const struct {
 	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
 	  "\"host\":\"h2\",\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"rules\":[]}",
 	  "field \"host\": duplicate field" },
+	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
+	  "\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"digest_key\":\"" KEY64 "\","
+	  "\"rules\":[]}", NULL },
+	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
+	  "\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"digest_key\":\"" KEY64 "0\","
+	  "\"rules\":[]}", "field \"digest_key\": not 64 lower-case hex digits" },
+	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
+	  "\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"digest_key\":\"" KEY64_SHORT "\","
+	  "\"rules\":[]}", "field \"digest_key\": not 64 lower-case hex digits" },
+	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
+	  "\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"digest_key\":\"" KEY64_UPPER "\","
+	  "\"rules\":[]}", "field \"digest_key\": not 64 lower-case hex digits" },
+	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
+	  "\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"digest_key\":\"" KEY64_SHORT "xy\","
+	  "\"rules\":[]}", "field \"digest_key\": not 64 lower-case hex digits" },
+	{ "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
+	  "\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"digest_key\":32,"
+	  "\"rules\":[]}", "field \"digest_key\": not a string" },
 };
 
 START_TEST(test_header_refused)
@@ -1591,6 +1660,7 @@ Suite *make_baseline_suite(void)
 	tcase_add_test(file, test_roundtrip_many);
 	tcase_add_test(file, test_roundtrip_empty);
 	tcase_add_test(file, test_header_fields);
+	tcase_add_test(file, test_header_key);
 	tcase_add_test(file, test_gzip_header);
 	tcase_add_test(file, test_creates_directories);
 	tcase_add_test(file, test_lock);

@@ -678,6 +678,54 @@ START_TEST(test_check_profile_writes_nothing)
 }
 END_TEST
 
+/* What a check sees between its two steps (sandbox_confine_steps). */
+struct steps_seen {
+	struct sandbox_report first, second;
+	int exe_first, exe_second;	/* readlink of a parent's /proc/PID/exe: 0 or errno */
+};
+
+static int read_exe(pid_t pid)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return readlink(path, buf, sizeof(buf)) > 0 ? 0 : errno;
+}
+
+static void steps_child(int fd, const void *arg)
+{
+	struct steps_seen s = { 0 };
+
+	(void)arg;
+	(void)sandbox_confine_steps(SANDBOX_CHECK, NULL, SANDBOX_SECCOMP, &s.first);
+	s.exe_first = read_exe(getppid());
+	(void)sandbox_confine_steps(SANDBOX_CHECK, NULL, SANDBOX_LANDLOCK, &s.second);
+	s.exe_second = read_exe(getppid());
+	_exit(write(fd, &s, sizeof(s)) == (ssize_t)sizeof(s) ? 0 : 1);
+}
+
+/* The seccomp step alone still lets a check read another process's
+ * executable (live sources); Landlock, the second step, does not. */
+START_TEST(test_steps)
+{
+	struct steps_seen s;
+	pid_t pid;
+	int fd = fork_child(steps_child, NULL, &pid);
+
+	ck_assert_int_eq(read(fd, &s, sizeof(s)), sizeof(s));
+	child_done(fd, pid);
+	ck_assert_int_eq(s.first.landlock_abi, 0);
+	ck_assert(!strstr(s.first.text, "landlock"));
+	ck_assert_int_eq(s.exe_first, 0);
+	ck_assert(!strstr(s.second.text, "seccomp"));
+	if (!s.second.landlock_abi) {
+		UNIT_SKIP("test_steps: %s", s.second.text);
+		return;
+	}
+	ck_assert_int_eq(s.exe_second, EACCES);
+}
+END_TEST
+
 Suite *make_sandbox_suite(void)
 {
 	Suite *s = suite_create("sandbox");
@@ -690,6 +738,7 @@ Suite *make_sandbox_suite(void)
 	tcase_add_loop_test(tc, test_profile_calls, SANDBOX_CHECK, SANDBOX_WATCH + 1);
 	tcase_add_test(tc, test_write_profile_writes_baseline);
 	tcase_add_test(tc, test_check_profile_writes_nothing);
+	tcase_add_test(tc, test_steps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -386,9 +386,14 @@ static void catch_warning(void *ctx, const char *msg)
 	snprintf(warned, sizeof(warned), "%s", msg);
 }
 
+static void count_call(void *ctx)
+{
+	++*(int *)ctx;
+}
+
 /* Every kind has its source, in kind order; a live-only kind under
  * another root is skipped with one line naming its rules, and the file
- * entities are still scanned. */
+ * entities are still scanned. The command's confine hook runs once. */
 START_TEST(test_sources_live_only_skipped)
 {
 	static const char json[] =
@@ -400,7 +405,7 @@ START_TEST(test_sources_live_only_skipped)
 	struct source_run *s;
 	const struct record *r;
 	char want[600];
-	int n = 0;
+	int n = 0, confined = 0;
 
 	for (int k = 0; k < KIND__COUNT; k++) {
 		ck_assert_ptr_nonnull(source_for((enum kind)k));
@@ -413,13 +418,16 @@ START_TEST(test_sources_live_only_skipped)
 	o.root = root;
 	o.rules = &rs;
 	o.jobs = 1;
+	o.confine = count_call;
+	o.confine_ctx = &confined;
 	warned[0] = '\0';
 	warning_set_handler(catch_warning, NULL);
 	s = sources_open(&o);
 	warning_set_handler(NULL, NULL);
 	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(confined, 1);	/* once, even with no live source open */
 	snprintf(want, sizeof(want),
-		 "type \"port\" reads the running system, not '%s': skipped (rules 1009999)", root);
+		 "type \"port\" reads the running system: not checked under root '%s' (rules 1009999)", root);
 	ck_assert_str_eq(warned, want);
 	while (run_next(s, &r) > 0)
 		n++;
