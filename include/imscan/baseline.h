@@ -236,6 +236,15 @@ int baseline_reader_open(struct baseline_reader **out, const char *path,
  */
 int baseline_reader_open_async(struct baseline_reader **out, const char *path,
 			       const unsigned char *pubkey, struct baseline_header *h);
+/*
+ * open_async in two steps, for a caller that must confine itself between
+ * learning the rules and starting threads (check: Landlock confines only
+ * the threads started after it): the header alone, then the verifying
+ * thread. Records may be read only after baseline_reader_start().
+ */
+int baseline_reader_open_header(struct baseline_reader **out, const char *path,
+				struct baseline_header *h);
+int baseline_reader_start(struct baseline_reader *r, const unsigned char *pubkey);
 /* Waits for the verification: 0, or -1 and its message. Repeatable. */
 int baseline_reader_wait(struct baseline_reader *r);
 /*

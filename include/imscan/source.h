@@ -63,7 +63,9 @@ struct source_opts {
 	 * the running system and before the others open (the file source
 	 * starts its hashing threads): the command confines itself there
 	 * (sandbox.h), since Landlock keeps a confined process out of other
-	 * processes' /proc/PID/exe and fd. NULL: none. */
+	 * processes' /proc/PID/exe and fd, and starts the threads that must
+	 * run confined (check: the baseline's verifier and decoder, see
+	 * src/cmd/cmd_check.c). NULL: none. */
 	void (*confine)(void *ctx);
 	void *confine_ctx;
 };

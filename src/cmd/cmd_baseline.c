@@ -112,6 +112,20 @@ static void confine(void *file)
 	cmd_sandbox(true, file, SANDBOX_ALL);
 }
 
+/* What the sources need but the key: own is imscan's files to skip. */
+static void source_setup(struct source_opts *so, const struct baseline_opts *o, const char *root,
+			 const struct ruleset *rs, char **own)
+{
+	so->root = root;
+	so->rules = rs;
+	so->jobs = o->jobs;
+	so->max_key = BASELINE_MAX_FIELD;
+	so->skip = (const char *const *)own;
+	so->nskip = CMD_OWN_FILES;
+	so->warn_missing = true;
+	so->confine = o->no_sandbox ? NULL : confine;
+}
+
 static int run(struct baseline_opts *o, const char *root, const char *file)
 {
 	struct ruleset rs;
@@ -147,21 +161,14 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	h.rules_json = rules_json = ruleset_to_json(&rs);
 	h.origin = rebaseline_origin(&rb, &o->rules);
 	h.digest_key = so.digest_key = key;
-	so.root = root;
-	so.rules = &rs;
-	so.jobs = o->jobs;
-	so.max_key = BASELINE_MAX_FIELD;
 	if (cmd_own_files(file, own) < 0)
 		goto cleanup;
-	so.skip = (const char *const *)own;
-	so.nskip = CMD_OWN_FILES;
-	so.warn_missing = true;
+	source_setup(&so, o, root, &rs, own);
 	n = baseline_writer_open_locked(&w, lock, &h);
 	lock = NULL;	/* the writer's, whatever the outcome */
 	if (n < 0)
 		goto cleanup;
 	baseline_writer_keep_prev(w);
-	so.confine = o->no_sandbox ? NULL : confine;
 	so.confine_ctx = (void *)file;
 	if (!(sc = sources_open(&so)))
 		goto cleanup;

@@ -95,9 +95,13 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 }
 
 struct check_ctx {
+	const struct check_opts *o;
+	const char *file;
 	struct sink_list *sinks;
 	struct baseline_writer *update;
 	struct baseline_reader *br;
+	struct recstream olds;		/* br's records, for the tee */
+	struct tee *tee;		/* started by start_reading() */
 	bool verified;
 };
 
@@ -139,11 +143,11 @@ static void summary(const struct event_summary *s, const char *file, bool update
 static int lookup(void *ctx, enum kind kind, const char *key, size_t keylen,
 		  const struct record **out)
 {
-	int rc = tee_find(ctx, kind, key, keylen, out);
+	struct check_ctx *c = ctx;
+	int rc = tee_find(c->tee, kind, key, keylen, out);
 
 	return rc == TEE_LATER ? SOURCE_LOOKUP_LATER : rc;
 }
-
 /*
  * Locked before the read, so that no baseline written meanwhile is lost;
  * a missing one is left to the reader's message (and no lock file made).
@@ -184,43 +188,59 @@ static int finish(struct check_ctx *c)
 	return rc;
 }
 
-/* Landlock (the seccomp filter is on since before the reader) once the
- * live sources have read other processes' /proc entries (source.h). */
-static void confine(void *update_file)
+/*
+ * Between the live sources and the others (source.h): Landlock, now that
+ * the live sources have read other processes' /proc entries, which it
+ * would deny (the seccomp filter is on since before the header was read);
+ * then the threads that verify and decode the baseline, so that they run
+ * under it too (Landlock confines only the threads started after it).
+ * The baseline is decoded once, for the diff and --quick's lookups.
+ */
+static void start_reading(void *ctx)
 {
-	cmd_sandbox(true, update_file, SANDBOX_LANDLOCK);
+	struct check_ctx *c = ctx;
+
+	if (!c->o->no_sandbox)
+		cmd_sandbox(true, c->o->update ? c->file : NULL, SANDBOX_LANDLOCK);
+	if (baseline_reader_start(c->br, NULL) < 0)
+		return;		/* no tee: run() stops with the reader's message */
+	c->olds = baseline_reader_stream(c->br);
+	c->tee = tee_new(&c->olds, c->o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
 }
 
 /* The sources of the baseline's rules; --quick looks in the tee. */
-static struct source_run *open_sources(const struct check_opts *o, const char *root,
-				       const struct ruleset *rs, char **own, struct tee *tee,
-				       const struct baseline_header *h, const char *file)
+static struct source_run *open_sources(struct check_ctx *c, const char *root,
+				       const struct ruleset *rs, char **own,
+				       const struct baseline_header *h)
 {
 	struct source_opts so = { 0 };
+	struct source_run *sc;
 
 	so.digest_key = h->has_digest_key ? h->digest_key : NULL;
 	so.root = root;
 	so.rules = rs;
-	so.jobs = o->jobs;
+	so.jobs = c->o->jobs;
 	so.max_key = BASELINE_MAX_FIELD;
 	so.skip = (const char *const *)own;
 	so.nskip = CMD_OWN_FILES;
-	if (o->quick) {
+	if (c->o->quick) {
 		so.lookup = lookup;
-		so.lookup_ctx = tee;
+		so.lookup_ctx = c;
 	}
-	if (!o->no_sandbox) {
-		so.confine = confine;
-		so.confine_ctx = o->update ? (void *)file : NULL;
+	so.confine = start_reading;
+	so.confine_ctx = c;
+	sc = sources_open(&so);
+	if (sc && !c->tee) {
+		sources_close(sc);
+		return NULL;
 	}
-	return sources_open(&so);
+	return sc;
 }
 
 static int run(const struct check_opts *o, const char *file)
 {
 	struct baseline_lock *lock = NULL;
 	struct baseline_reader *br = NULL;
-	struct tee *tee = NULL;
 	struct recstream teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
@@ -229,7 +249,7 @@ static int run(const struct check_opts *o, const char *file)
 	struct check_ctx ctx = { 0 };
 	struct diff_opts d = { 0 };
 	struct event_summary sum = { 0 };
-	struct recstream olds, news;
+	struct recstream news;
 	char *root = NULL;
 	int64_t t0 = cmd_clock();
 	int status = EXIT_TROUBLE;
@@ -240,9 +260,12 @@ static int run(const struct check_opts *o, const char *file)
 	/* Before the reader, which verifies a file that may be hostile;
 	 * Landlock only once the live sources have read (confine()). */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL, SANDBOX_SECCOMP);
-	/* Verified on a second thread while the scan runs (see on_event). */
-	if (baseline_reader_open_async(&br, file, NULL, &h) < 0)
+	/* The header now; verified on a second thread while the scan runs
+	 * (see on_event), started by start_reading(). */
+	if (baseline_reader_open_header(&br, file, &h) < 0)
 		goto cleanup;
+	ctx.o = o;
+	ctx.file = file;
 	ctx.br = br;
 	rs.hash = h.hash;
 	if (ruleset_load_json(&rs, h.rules_json, strlen(h.rules_json), "baseline rules") < 0 ||
@@ -250,11 +273,7 @@ static int run(const struct check_opts *o, const char *file)
 		goto cleanup;
 	if (strcmp(root, h.root))
 		warning("checking root '%s' against a baseline of '%s'", root, h.root);
-	/* The baseline is decoded on a thread of its own, once for the diff
-	 * and --quick's lookups. */
-	olds = baseline_reader_stream(br);
-	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(o, root, &rs, own, tee, &h, file)))
+	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(&ctx, root, &rs, own, &h)))
 		goto cleanup;
 	if (o->update && open_update(&ctx, &lock, &h, file, root) < 0)
 		goto cleanup;
@@ -262,7 +281,7 @@ static int run(const struct check_opts *o, const char *file)
 	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
 		goto cleanup;
 	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
-	teed = tee_main(tee);
+	teed = tee_main(ctx.tee);
 	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)
 		goto cleanup;
@@ -282,7 +301,7 @@ cleanup:
 	sink_list_close(ctx.sinks);
 	sources_close(sc);
 	cmd_own_files_release(own);
-	tee_free(tee);
+	tee_free(ctx.tee);
 	baseline_reader_close(br);
 	baseline_lock_release(lock);
 	baseline_header_release(&h);

@@ -562,8 +562,8 @@ static int verifier_start(struct baseline_reader *r, const unsigned char *pubkey
 	return 0;
 }
 
-int baseline_reader_open_async(struct baseline_reader **out, const char *path,
-			       const unsigned char *pubkey, struct baseline_header *h)
+int baseline_reader_open_header(struct baseline_reader **out, const char *path,
+				struct baseline_header *h)
 {
 	struct baseline_reader *r;
 	int fd;
@@ -576,13 +576,32 @@ int baseline_reader_open_async(struct baseline_reader **out, const char *path,
 		return -1;
 	if (!(r = reader_new(path, fd, 2)))
 		return -1;
-	if (start_pass(r, h) < 0 || verifier_start(r, pubkey) < 0) {
+	if (start_pass(r, h) < 0) {
 		baseline_header_release(h);
 		reader_free(r);
 		return -1;
 	}
 	r->state = RD_RECORDS;
 	*out = r;
+	return 0;
+}
+
+int baseline_reader_start(struct baseline_reader *r, const unsigned char *pubkey)
+{
+	return verifier_start(r, pubkey);
+}
+
+int baseline_reader_open_async(struct baseline_reader **out, const char *path,
+			       const unsigned char *pubkey, struct baseline_header *h)
+{
+	if (baseline_reader_open_header(out, path, h) < 0)
+		return -1;
+	if (baseline_reader_start(*out, pubkey) < 0) {
+		baseline_header_release(h);
+		baseline_reader_close(*out);
+		*out = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -604,7 +623,10 @@ int baseline_reader_wait(struct baseline_reader *r)
 		r->count = v->count;
 		r->sig = v->sig;
 	}
-	rc = r->verify_failed ? error("%s", r->verify_failed) : 0;
+	if (!v)	/* never started: nothing was verified */
+		rc = error("'%s': not verified", r->path);
+	else
+		rc = r->verify_failed ? error("%s", r->verify_failed) : 0;
 	pthread_mutex_unlock(&r->wait_mu);
 	return rc;
 }

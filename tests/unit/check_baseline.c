@@ -1086,6 +1086,7 @@ static void async_expect(const char *path, uint64_t count, const char *what)
 START_TEST(test_async)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), *bad = path_in(dir, "bad");
+	char want[4096];
 	struct baseline_reader *br;
 	struct baseline_header h;
 	const struct record *r;
@@ -1107,6 +1108,23 @@ START_TEST(test_async)
 
 	ck_assert_int_eq(baseline_reader_open_async(&br, path, NULL, &h), 0);
 	ck_assert_int_eq(baseline_reader_next(br, &r), 1);
+	baseline_reader_close(br);
+	baseline_header_release(&h);
+
+	/* In two steps (check confines itself in between): a reader whose
+	 * verifier never started is never taken as verified. */
+	ck_assert_int_eq(baseline_reader_open_header(&br, path, &h), 0);
+	ck_assert_str_eq(h.host, "web1");
+	ck_assert_int_eq(baseline_reader_wait(br), -1);
+	snprintf(want, sizeof(want), "'%s': not verified", path);
+	ck_assert_str_eq(error_last(), want);
+	baseline_reader_close(br);	/* closing an unstarted reader is fine */
+	baseline_header_release(&h);
+	ck_assert_int_eq(baseline_reader_open_header(&br, path, &h), 0);
+	ck_assert_int_eq(baseline_reader_start(br, NULL), 0);
+	ck_assert_int_eq(baseline_reader_next(br, &r), 1);
+	ck_assert_int_eq(baseline_reader_wait(br), 0);
+	ck_assert_uint_eq(baseline_reader_count(br), 4000);
 	baseline_reader_close(br);
 	baseline_header_release(&h);
 	free(bad);
