@@ -66,6 +66,12 @@ struct diff_opts {
 	diff_event_fn on_event;	/* NULL: only count */
 	diff_record_fn on_record;
 	void *ctx;
+	/*
+	 * check --portable: a file that is on both sides is compared only
+	 * in these attributes (attr_portable_narrow()); NULL compares all.
+	 * Other kinds are compared as usual: what they record is content.
+	 */
+	const struct attrset *portable;
 };
 
 /*

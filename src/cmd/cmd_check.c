@@ -23,7 +23,8 @@
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
-	"                    [--jobs N] [--quick] [-q] [--no-sandbox]\n"
+	"                    [--portable[=ATTR,...]] [--jobs N] [--quick] [-q] [-v]\n"
+	"                    [--no-sandbox]\n"
 	"\n"
 	"Scan again with the rules embedded in the baseline and print one event per\n"
 	"changed entity (imscan(1), EVENTS). Exit status: 0 no differences,\n"
@@ -35,6 +36,12 @@ static const char usage_text[] =
 	"                        a terminal) or text\n"
 	"  -u, --update          after reporting, replace the baseline with the current\n"
 	"                        state (atomically; the rules stay those of the baseline)\n"
+	"      --portable[=ATTR,...]\n"
+	"                        compare files only in what a copy keeps (type, mode,\n"
+	"                        owner and group names, size, content, target, xattrs,\n"
+	"                        ACL, capabilities, flags, rdev) and in the attributes\n"
+	"                        listed, e.g. --portable=mtime (imscan(1), PORTABLE\n"
+	"                        COMPARISONS)\n"
 	"  -j, --jobs N          hashing threads (default: online CPUs)\n"
 	"      --quick           do not re-read an entry whose type, size, mtime, ctime,\n"
 	"                        inode and device match the baseline (see imscan(1),\n"
@@ -52,8 +59,32 @@ struct check_opts {
 	bool quiet;
 	bool quick;
 	bool no_sandbox;
+	bool portable;
+	struct attrset portable_attrs;
 	unsigned jobs;
 };
+
+/* --portable=mtime,nlink: file attributes compared beside the portable set. */
+static int parse_portable(const char *s, struct attrset *out)
+{
+	char *list = xstrdup(s ? s : ""), *save = NULL;
+	int r = 0;
+
+	*out = attr_portable();
+	for (char *t = strtok_r(list, ",", &save); t && !r; t = strtok_r(NULL, ",", &save)) {
+		enum attr_id a;
+
+		if (attr_lookup(t, &a) < 0 || !(attr_table[a].kinds & KINDBIT(KIND_FILE)) ||
+		    (attr_table[a].flags & ATTRF_INTERNAL))
+			r = error("--portable: '%s' is not an attribute of files", t);
+		else
+			attrset_add(out, a);
+	}
+	if (!r && s && !*s)
+		r = error("--portable=: expected attribute names, such as mtime");
+	free(list);
+	return r;
+}
 
 /* 0 to run, or -1 to stop; *status is the exit status either way. */
 static int parse(int argc, char **argv, struct check_opts *o, int *status)
@@ -67,6 +98,7 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "quick", no_argument, NULL, 'Q' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
+		{ "portable", optional_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -86,6 +118,10 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		case 'q': o->quiet = true; break;
 		case 'Q': o->quick = true; break;
 		case 'S': o->no_sandbox = true; break;
+		case 'P':
+			o->portable = true;
+			r = parse_portable(optarg, &o->portable_attrs);
+			break;
 		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
 		default: cmd_getopt_error("check", c, argv, longopts); return -1;
 		}
@@ -184,7 +220,8 @@ static int run(const struct check_opts *o, const char *file)
 	if (ruleset_load_json(&rs, h.rules_json, strlen(h.rules_json), "baseline rules") < 0 ||
 	    !(root = cmd_resolve_root(o->root ? o->root : h.root)))
 		goto cleanup;
-	if (strcmp(root, h.root))
+	/* --portable says another root is meant */
+	if (strcmp(root, h.root) && !o->portable)
 		warning("checking root '%s' against a baseline of '%s'", root, h.root);
 	so.root = root;
 	so.rules = &rs;
@@ -208,7 +245,8 @@ static int run(const struct check_opts *o, const char *file)
 	if (!(ctx.sinks = sink_list_new()) ||
 	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
 		goto cleanup;
-	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
+	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx,
+				o->portable ? &o->portable_attrs : NULL };
 	teed = tee_main(tee);
 	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)

@@ -74,9 +74,9 @@ static enum action entity_action(const struct record *old, const struct record *
 
 /* Adds one rule's view of the key to the event, if it belongs there. */
 static void judge_rule(struct pick *p, const struct rule_view *v, const struct record *old,
-		       const struct record *new)
+		       const struct record *new, const struct attrset *portable)
 {
-	struct attrset changed;
+	struct attrset changed, which;
 
 	switch (p->act) {
 	case ACT_ADDED:
@@ -93,7 +93,10 @@ static void judge_rule(struct pick *p, const struct rule_view *v, const struct r
 		/* a rule on one side only has nothing to compare with */
 		if (!v->in_old || !v->in_new)
 			break;
-		changed = attr_changed(old, new, &v->attrs);
+		which = v->attrs;
+		if (portable && new->kind == KIND_FILE)
+			which = attr_portable_narrow(&v->attrs, portable, old, new);
+		changed = attr_changed(old, new, &which);
 		if (!attrset_empty(&changed))
 			pick_rule(p, v->rule, &changed);
 		break;
@@ -182,7 +185,7 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 		v.in_new = take_rule(rs, new, &j, &v);
 		/* ATTR_ERROR says why, it is not a property that changed */
 		attrset_del(&v.attrs, ATTR_ERROR);
-		judge_rule(&p, &v, old, new);
+		judge_rule(&p, &v, old, new, o->portable);
 	}
 	ret = p.n ? emit(o, &p, old, new, sum) : 0;
 	if (p.rules != stack)

@@ -123,13 +123,17 @@ static void set_stat_attrs(struct probe *p, struct record *rec, const struct sta
 		record_set_int(rec, ATTR_UID, stx->stx_uid);
 	if ((stx->stx_mask & STATX_GID) && attrset_has(want, ATTR_GID))
 		record_set_int(rec, ATTR_GID, stx->stx_gid);
-	if ((stx->stx_mask & STATX_UID) && attrset_has(want, ATTR_OWNER)) {
+	/* Names with the numbers, for check --portable (attr.h): a lookup in
+	 * a table read once, no system call. */
+	if ((stx->stx_mask & STATX_UID) &&
+	    (attrset_has(want, ATTR_UID) || attrset_has(want, ATTR_OWNER))) {
 		if (!p->names_loaded)
 			load_names(p);
 		if ((name = idtable_find(&p->users, stx->stx_uid)))
 			record_set_str(rec, ATTR_OWNER, name);
 	}
-	if ((stx->stx_mask & STATX_GID) && attrset_has(want, ATTR_GROUP)) {
+	if ((stx->stx_mask & STATX_GID) &&
+	    (attrset_has(want, ATTR_GID) || attrset_has(want, ATTR_GROUP))) {
 		if (!p->names_loaded)
 			load_names(p);
 		if ((name = idtable_find(&p->groups, stx->stx_gid)))

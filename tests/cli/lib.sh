@@ -63,3 +63,31 @@ chk() {
 	echo "check: $?"
 	brief < ev.json
 }
+
+# An approved tree for copy cases (check --portable): under root/data a
+# regular file, a directory, a symlink, a setuid file, one with a user
+# xattr, one with an ACL, and a hard link; root/etc names the owners.
+# rule.json selects /data with STANDARD.
+portable_tree() {
+	mkdir -p root/data/dir root/etc
+	printf 'root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' > root/etc/passwd
+	printf 'root:x:0:\nstaff:x:1000:\n' > root/etc/group
+	printf 'hello\n' > root/data/file
+	printf 'inner\n' > root/data/dir/inner
+	ln -s file root/data/link
+	printf '#!/bin/sh\n' > root/data/suid; chmod 4755 root/data/suid
+	printf 'x\n' > root/data/xattr; setfattr -n user.note -v approved root/data/xattr
+	printf 'a\n' > root/data/acl; setfacl -m u:1000:r root/data/acl
+	printf 'linked\n' > root/data/hard; ln root/data/hard root/data/hard2
+	chown 1000:1000 root/data/file
+	touch -d '2026-01-01 00:00:00' root/data/* root/data/dir/inner
+	data_rule
+}
+
+# Checks copy/ against b.imdb with --portable (or the options given):
+# the exit status, then each event in brief.
+chk_copy() {
+	imscan check -b b.imdb -q --root copy "${@:---portable}" > ev.json
+	echo "check: $?"
+	brief < ev.json
+}

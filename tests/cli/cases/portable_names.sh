@@ -1,0 +1,26 @@
+# --portable compares owners and groups by name where both sides have
+# one, and by number where a side has none; bad --portable values.
+. "$TESTS_CLI/lib.sh"
+need_root "to chown"
+portable_tree
+base
+cp -a root copy
+# the copy numbers alice and staff apart: the same names, so no event
+printf 'root:x:0:0::/root:/bin/sh\nalice:x:2000:2000::/home/alice:/bin/sh\n' > copy/etc/passwd
+printf 'root:x:0:\nstaff:x:2000:\n' > copy/etc/group
+chown 2000:2000 copy/data/file
+chk_copy
+chk_copy --portable=mtime
+# names, not numbers: a user of the same number but another name
+printf 'root:x:0:0::/root:/bin/sh\nbob:x:2000:2000::/home/bob:/bin/sh\n' > copy/etc/passwd
+chk_copy
+jq -c '[.old, .new]' ev.json
+# no names in the copy: the numbers are compared
+rm copy/etc/passwd copy/etc/group
+chk_copy
+jq -c '[.old, .new]' ev.json
+chown 1000:1000 copy/data/file
+chk_copy
+imscan check -b b.imdb --root copy --portable=inode,mtme; echo "bad: $?"
+imscan check -b b.imdb --root copy --portable=gecos; echo "bad: $?"
+imscan check -b b.imdb --root copy --portable=; echo "bad: $?"
