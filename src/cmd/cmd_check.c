@@ -8,6 +8,7 @@
 #include "imscan/cmd.h"
 #include "imscan/diff.h"
 #include "imscan/error.h"
+#include "imscan/escape.h"
 #include "imscan/source.h"
 #include "imscan/tee.h"
 #include "imscan/xalloc.h"
@@ -47,6 +48,7 @@ static const char usage_text[] =
 	"                        inode and device match the baseline (see imscan(1),\n"
 	"                        QUICK CHECKS, for what that trusts)\n"
 	"  -q, --quiet           no summary line on stderr\n"
+	"  -v, --verbose         name on stderr each entry that could not be read\n"
 	"      --no-sandbox      do not confine the check with Landlock and seccomp\n"
 	"                        (see imscan(1), HARDENING)\n"
 	"  -h, --help            this help\n";
@@ -58,6 +60,7 @@ struct check_opts {
 	bool update;
 	bool quiet;
 	bool quick;
+	bool verbose;
 	bool no_sandbox;
 	bool portable;
 	struct attrset portable_attrs;
@@ -97,6 +100,7 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "quick", no_argument, NULL, 'Q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "portable", optional_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -108,7 +112,7 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 	opterr = 0;
 	optind = 1;
 	*status = EXIT_TROUBLE;
-	while (!r && (c = getopt_long(argc, argv, ":b:f:uj:qh", longopts, NULL)) != -1) {
+	while (!r && (c = getopt_long(argc, argv, ":b:f:uj:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->file = optarg; break;
 		case 'R': o->root = optarg; break;
@@ -117,6 +121,7 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		case 'j': r = cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs); break;
 		case 'q': o->quiet = true; break;
 		case 'Q': o->quick = true; break;
+		case 'v': o->verbose = true; break;
 		case 'S': o->no_sandbox = true; break;
 		case 'P':
 			o->portable = true;
@@ -157,6 +162,23 @@ static int on_record(void *ctx, const struct record *r)
 	struct check_ctx *c = ctx;
 
 	return c->update ? baseline_writer_add(c->update, r) : 0;
+}
+
+/* -v: "imscan: not read: /root: Permission denied", one line per entry. */
+static int on_not_read(void *ctx, const struct record *r)
+{
+	struct strbuf line;
+	size_t n;
+	const unsigned char *why = record_bytes(r, ATTR_ERROR, &n);
+
+	(void)ctx;
+	strbuf_init(&line);
+	text_add_escaped(&line, record_key(r), r->keylen);
+	strbuf_adds(&line, ": ");
+	text_add_escaped(&line, why, n);
+	fprintf(stderr, "imscan: not read: %s\n", line.buf);
+	strbuf_release(&line);
+	return 0;
 }
 
 static void summary(const struct event_summary *s, const char *file, bool updated)
@@ -245,8 +267,12 @@ static int run(const struct check_opts *o, const char *file)
 	if (!(ctx.sinks = sink_list_new()) ||
 	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
 		goto cleanup;
-	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx,
-				o->portable ? &o->portable_attrs : NULL };
+	d = (struct diff_opts){
+		.rules = &rs, .host = cmd_hostname(), .source = "check", .time = cmd_now(),
+		.on_event = on_event, .on_record = on_record,
+		.on_not_read = o->verbose ? on_not_read : NULL, .ctx = &ctx,
+		.portable = o->portable ? &o->portable_attrs : NULL,
+	};
 	teed = tee_main(tee);
 	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)

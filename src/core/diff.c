@@ -63,12 +63,13 @@ static enum action entity_action(const struct record *old, const struct record *
 	 * the same reason, what could be read (its stat) is compared as
 	 * usual, so that a non-root check of an unchanged system is quiet.
 	 */
-	if (new && record_has(new, ATTR_ERROR) && !(old && attr_equal(old, new, ATTR_ERROR)))
-		return ACT_UNREADABLE;
 	if (!new)
 		return ACT_REMOVED;
+	/* new, however little of it could be read: `added`, with the error */
 	if (!old)
 		return ACT_ADDED;
+	if (record_has(new, ATTR_ERROR) && !attr_equal(old, new, ATTR_ERROR))
+		return ACT_UNREADABLE;
 	return ACT_MODIFIED;
 }
 
@@ -162,10 +163,16 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 
 	if (check_ents(rs, old, "baseline") < 0 || check_ents(rs, new, "scan") < 0)
 		return -1;
-	if (new && sum) {
-		sum->entries++;
-		sum->not_read += record_has(new, ATTR_ERROR);
+	if (new && record_has(new, ATTR_ERROR)) {
+		if (sum) {
+			sum->not_read++;
+			sum->still_not_read += old && attr_equal(old, new, ATTR_ERROR);
+		}
+		if (o->on_not_read && o->on_not_read(o->ctx, new))
+			return -1;
 	}
+	if (new && sum)
+		sum->entries++;
 	if (!old && !new)
 		return 0;
 	if ((size_t)on + nn > RULES_ON_STACK &&

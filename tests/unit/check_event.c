@@ -283,6 +283,28 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+/* A new entry read only in part: added, with what was read and the error. */
+START_TEST(test_added_unreadable)
+{
+	struct record r;
+	struct attrset a = SET(ATTR_TYPE, ATTR_MODE, ATTR_SIZE, ATTR_SHA256, ATTR_ERROR);
+	struct event ev;
+
+	record_init(&r);
+	record_set_key(&r, KIND_FILE, "/root/new", 9);
+	record_set_int(&r, ATTR_TYPE, FT_REGULAR);
+	record_set_int(&r, ATTR_MODE, 0600);
+	record_set_int(&r, ATTR_SIZE, 7);
+	record_set_str(&r, ATTR_ERROR, "Permission denied");
+	ev = make_event(ACT_ADDED, NULL, &r, &a);
+	check_json(&ev, HEAD "\"action\":\"added\",\"kind\":\"file\",\"key\":\"/root/new\","
+		   RULE_ETC ",\"new\":{\"type\":\"regular\",\"mode\":\"0600\",\"size\":7},"
+		   "\"error\":\"Permission denied\"," TAGS_ETC);
+	check_text(&ev, "added  /root/new  [1003513 medium]  Permission denied");
+	record_release(&r);
+}
+END_TEST
+
 START_TEST(test_renamed_and_kind)
 {
 	struct record r;
@@ -425,13 +447,16 @@ static const struct {
 	struct event_summary sum;
 	const char *want;
 } summaries[] = {
-	{ { .modified = 1, .entries = 5323, .not_read = 14, .seconds = 0.44 },
-	  "1 modified; 5323 entries, 5309 read, 14 not read; 1 event in 0.4s" },
-	{ { 3, 1, 2, 5, 1, 1, 0, 0.04 },
+	{ { .modified = 1, .entries = 5323, .not_read = 14, .still_not_read = 13, .seconds = 0.44 },
+	  "1 modified; 5323 entries, 5309 read, 14 not read (13 as at baseline); 1 event in 0.4s" },
+	{ { .entries = 5323, .not_read = 14, .still_not_read = 14, .seconds = 2 },
+	  "no changes; 5323 entries, 5309 read, 14 not read (14 as at baseline); 0 events in 2.0s" },
+	{ { .added = 3, .removed = 1, .modified = 2, .renamed = 5, .unreadable = 1,
+	    .entries = 1, .seconds = 0.04 },
 	  "3 added, 1 removed, 2 modified, 5 renamed, 1 unreadable; "
 	  "1 entry, 1 read, 0 not read; 12 events in 0.0s" },
 	{ { .unreadable = 2, .entries = 2, .not_read = 2, .seconds = 1.25 },
-	  "2 unreadable; 2 entries, 0 read, 2 not read; 2 events in 1.2s" },
+	  "2 unreadable; 2 entries, 0 read, 2 not read (0 as at baseline); 2 events in 1.2s" },
 	{ { .entries = 0 }, "no changes; 0 entries, 0 read, 0 not read; 0 events in 0.0s" },
 };
 
@@ -543,6 +568,7 @@ Suite *make_event_suite(void)
 	tcase_add_test(tc, test_modified_type);
 	tcase_add_test(tc, test_text_hash_same_ends);
 	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_added_unreadable);
 	tcase_add_test(tc, test_renamed_and_kind);
 	tcase_add_test(tc, test_time);
 	tcase_add_loop_test(tc, test_key_roundtrip, 0, sizeof(keys) / sizeof(keys[0]));
