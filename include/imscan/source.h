@@ -59,6 +59,10 @@ struct source_opts {
 	/* The baseline's key for keyed digests of secrets (user password
 	 * hashes), 32 bytes; NULL: such digests are left out. */
 	const unsigned char *digest_key;
+	/* Files: record the owner and group names (from root's /etc/passwd
+	 * and /etc/group) wherever uid and gid are recorded: what a
+	 * baseline keeps for check --portable (attr.h). */
+	bool names;
 };
 
 struct source_stats {

@@ -125,6 +125,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	so.skip = (const char *const *)own;
 	so.nskip = CMD_OWN_FILES;
 	so.warn_missing = true;
+	so.names = true;	/* for check --portable */
 	if (baseline_writer_open(&w, file, &h) < 0)
 		goto cleanup;
 	cmd_sandbox(!o->no_sandbox, file);

@@ -249,6 +249,8 @@ static int run(const struct check_opts *o, const char *file)
 	so.rules = &rs;
 	so.jobs = o->jobs;
 	so.max_key = BASELINE_MAX_FIELD;
+	/* what --portable compares, and what an updated baseline keeps */
+	so.names = o->portable || o->update;
 	cmd_own_files(file, own);
 	so.skip = (const char *const *)own;
 	so.nskip = CMD_OWN_FILES;
