@@ -4,6 +4,8 @@
 need_root "to chown"
 portable_tree
 base
+# a baseline keeps the names beside the numbers
+imscan show b.imdb | jq -c 'select(.key == "/data/file" or .key == "/data/dir") | [.key, .uid, .owner, .gid, .group]'
 cp -a root copy
 # the copy numbers alice and staff apart: the same names, so no event
 printf 'root:x:0:0::/root:/bin/sh\nalice:x:2000:2000::/home/alice:/bin/sh\n' > copy/etc/passwd
@@ -24,3 +26,7 @@ chk_copy
 imscan check -b b.imdb --root copy --portable=inode,mtme; echo "bad: $?"
 imscan check -b b.imdb --root copy --portable=gecos; echo "bad: $?"
 imscan check -b b.imdb --root copy --portable=; echo "bad: $?"
+# an updated baseline keeps the names of the root it was made of
+cp root/etc/passwd root/etc/group copy/etc/
+imscan check -b b.imdb --root copy -q --update > /dev/null; echo "update: $?"
+imscan show b.imdb | jq -c 'select(.key == "/data/file") | [.key, .uid, .owner]'
