@@ -213,6 +213,45 @@ static int open_update(struct check_ctx *c, struct baseline_header *h, const cha
 	return baseline_writer_open(&c->update, file, h);
 }
 
+/* What the sources scan (--quick looks up in tee); own gets the baseline's own files to skip. */
+static void scan_opts(struct source_opts *so, const struct check_opts *o, const char *root,
+		      const struct ruleset *rs, const char *file, char *own[CMD_OWN_FILES],
+		      struct tee *tee)
+{
+	so->root = root;
+	so->rules = rs;
+	so->jobs = o->jobs;
+	so->max_key = BASELINE_MAX_FIELD;
+	/* what --portable compares, and what an updated baseline keeps */
+	so->names = o->portable || o->update;
+	cmd_own_files(file, own);
+	so->skip = (const char *const *)own;
+	so->nskip = CMD_OWN_FILES;
+	if (o->quick) {
+		so->lookup = lookup;
+		so->lookup_ctx = tee;
+	}
+}
+
+/* Events go to stdout in the chosen format. */
+static int open_sinks(struct check_ctx *c, const struct check_opts *o)
+{
+	if (!(c->sinks = sink_list_new()))
+		return -1;
+	return sink_list_add(c->sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout");
+}
+
+static struct diff_opts diff_opts_for(const struct check_opts *o, const struct ruleset *rs,
+				      struct check_ctx *ctx)
+{
+	return (struct diff_opts){
+		.rules = rs, .host = cmd_hostname(), .source = "check", .time = cmd_now(),
+		.on_event = on_event, .on_record = on_record,
+		.on_not_read = o->verbose ? on_not_read : NULL, .ctx = ctx,
+		.portable = o->portable ? &o->portable_attrs : NULL,
+	};
+}
+
 static int run(const struct check_opts *o, const char *file)
 {
 	struct baseline_reader *br = NULL;
@@ -245,36 +284,18 @@ static int run(const struct check_opts *o, const char *file)
 	/* --portable says another root is meant */
 	if (strcmp(root, h.root) && !o->portable)
 		warning("checking root '%s' against a baseline of '%s'", root, h.root);
-	so.root = root;
-	so.rules = &rs;
-	so.jobs = o->jobs;
-	so.max_key = BASELINE_MAX_FIELD;
-	/* what --portable compares, and what an updated baseline keeps */
-	so.names = o->portable || o->update;
-	cmd_own_files(file, own);
-	so.skip = (const char *const *)own;
-	so.nskip = CMD_OWN_FILES;
 	/* The baseline is decoded on a thread of its own, once for the diff
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
 	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	if (o->quick) {
-		so.lookup = lookup;
-		so.lookup_ctx = tee;
-	}
+	scan_opts(&so, o, root, &rs, file, own, tee);
 	if (!(sc = sources_open(&so)))
 		goto cleanup;
 	if (o->update && open_update(&ctx, &h, file, root) < 0)
 		goto cleanup;
-	if (!(ctx.sinks = sink_list_new()) ||
-	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
+	if (open_sinks(&ctx, o) < 0)
 		goto cleanup;
-	d = (struct diff_opts){
-		.rules = &rs, .host = cmd_hostname(), .source = "check", .time = cmd_now(),
-		.on_event = on_event, .on_record = on_record,
-		.on_not_read = o->verbose ? on_not_read : NULL, .ctx = &ctx,
-		.portable = o->portable ? &o->portable_attrs : NULL,
-	};
+	d = diff_opts_for(o, &rs, &ctx);
 	teed = tee_main(tee);
 	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)

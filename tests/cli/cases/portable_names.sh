@@ -28,5 +28,6 @@ imscan check -b b.imdb --root copy --portable=gecos; echo "bad: $?"
 imscan check -b b.imdb --root copy --portable=; echo "bad: $?"
 # an updated baseline keeps the names of the root it was made of
 cp root/etc/passwd root/etc/group copy/etc/
-imscan check -b b.imdb --root copy -q --update > /dev/null; echo "update: $?"
+imscan check -b b.imdb --root copy -q --update > /dev/null 2> up.err; echo "update: $?"
+sed "s|$PWD/||g" up.err
 imscan show b.imdb | jq -c 'select(.key == "/data/file") | [.key, .uid, .owner]'
