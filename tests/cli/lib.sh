@@ -91,3 +91,25 @@ chk_copy() {
 	echo "check: $?"
 	brief < ev.json
 }
+
+# Runs a command as nobody.
+asnobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# For cases run as nobody (root needed, else exit 77): mktree and
+# data_rule, with root/data/secret (0600) and root/data/locked (0700) that
+# nobody cannot read; then a baseline of it made as nobody into b.imdb,
+# its exit status and summary on stdout.
+nobody_baseline() {
+	need_root "to run imscan as nobody"
+	command -v setpriv > /dev/null || { echo "setpriv missing" >&2; exit 77; }
+	mktree; data_rule
+	chmod 755 .. . root root/data root/data/sub
+	printf 'secret\n' > root/data/secret; chmod 600 root/data/secret
+	mkdir root/data/locked; echo x > root/data/locked/inside; chmod 700 root/data/locked
+	touch b.imdb; chmod 777 .
+	asnobody "$IMSCAN" baseline -r rule.json --root root -b b.imdb 2> base.err
+	echo "baseline: $?"
+	sed 's/in [0-9.]*s/in Ts/; s/[0-9.]* MB/N MB/; s|to .*b.imdb|to b.imdb|' base.err
+}
