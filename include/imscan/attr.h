@@ -230,7 +230,9 @@ struct record;
  * file, given the portable set: which narrowed to portable, and where
  * which has uid (gid), the owner (group) name if both records have one,
  * else the number, so that copies on systems that number users apart
- * compare equal and a side without names still compares something.
+ * compare equal and a side without names still compares something; and
+ * flags only if they differ in what a user can set (chattr(1)), since a
+ * file system sets some itself (ext4's extents, none on tmpfs).
  */
 struct attrset attr_portable_narrow(const struct attrset *which,
 				    const struct attrset *portable,

@@ -152,6 +152,14 @@ static const struct { enum attr_id num, name; } named_ids[] = {
 	{ ATTR_GID, ATTR_GROUP },
 };
 
+/* chattr flags a user set (FS_FL_USER_MODIFIABLE), 0 where none are
+ * recorded: not those a file system sets itself (extents, indexed,
+ * inline-data), which differ between file system types. */
+static int64_t user_flags(const struct record *r)
+{
+	return record_has(r, ATTR_FLAGS) ? r->val[ATTR_FLAGS].i & FS_FL_USER_MODIFIABLE : 0;
+}
+
 struct attrset attr_portable_narrow(const struct attrset *which,
 				    const struct attrset *portable,
 				    const struct record *a, const struct record *b)
@@ -159,6 +167,8 @@ struct attrset attr_portable_narrow(const struct attrset *which,
 	struct attrset out = *which;
 
 	attrset_and(&out, portable);
+	if (user_flags(a) == user_flags(b))
+		attrset_del(&out, ATTR_FLAGS);
 	for (size_t i = 0; i < sizeof(named_ids) / sizeof(named_ids[0]); i++) {
 		enum attr_id num = named_ids[i].num, name = named_ids[i].name;
 

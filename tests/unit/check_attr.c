@@ -277,8 +277,9 @@ START_TEST(test_portable_narrow)
 {
 	struct record a, b;
 	struct attrset which = attr_standard(KIND_FILE, ATTR_SHA256), p = attr_portable();
+	/* no flags on either side: test_portable_flags */
 	struct attrset want = UNIT_ATTRS(ATTR_TYPE, ATTR_MODE, ATTR_SIZE, ATTR_RDEV, ATTR_TARGET,
-					 ATTR_XATTRS, ATTR_ACL, ATTR_CAPS, ATTR_FLAGS, ATTR_SHA256);
+					 ATTR_XATTRS, ATTR_ACL, ATTR_CAPS, ATTR_SHA256);
 
 	record_init(&a);
 	record_init(&b);
@@ -288,6 +289,29 @@ START_TEST(test_portable_narrow)
 	attrset_add(&want, narrow_cases[_i].by_group ? ATTR_GROUP : ATTR_GID);
 	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), want);
 	assert_set_eq(attr_portable_narrow(&which, &p, &b, &a), want);
+	record_release(&a);
+	record_release(&b);
+}
+END_TEST
+
+/* Flags compare as what a user can set: ext4's extents on one side only,
+ * or no flags recorded on one side, is no difference; immutable is. */
+START_TEST(test_portable_flags)
+{
+	struct record a, b;
+	struct attrset which = UNIT_ATTRS(ATTR_MODE, ATTR_FLAGS), p = attr_portable();
+
+	record_init(&a);
+	record_init(&b);
+	record_set_int(&a, ATTR_FLAGS, FS_EXTENT_FL | FS_INDEX_FL);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE));
+	record_set_int(&b, ATTR_FLAGS, 0);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE));
+	record_set_int(&b, ATTR_FLAGS, FS_IMMUTABLE_FL);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE, ATTR_FLAGS));
+	record_unset(&b, ATTR_FLAGS);
+	record_set_int(&a, ATTR_FLAGS, FS_EXTENT_FL | FS_APPEND_FL);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE, ATTR_FLAGS));
 	record_release(&a);
 	record_release(&b);
 }
@@ -567,6 +591,7 @@ Suite *make_attr_suite(void)
 	tcase_add_test(reg, test_portable_set);
 	tcase_add_loop_test(reg, test_portable_narrow, 0, N(narrow_cases));
 	tcase_add_test(reg, test_portable_narrow_asked);
+	tcase_add_test(reg, test_portable_flags);
 	suite_add_tcase(s, reg);
 	tcase_add_checked_fixture(fmt, setup, teardown);
 	tcase_add_loop_test(fmt, test_format_int, 0, N(int_values));

@@ -14,3 +14,9 @@ chk_copy
 touch -d '2026-02-01 00:00:00' copy/data/file
 chk_copy
 chk_copy --portable=mtime,nlink
+# a copy on another file system type (tmpfs: no ext4 extents flag) is
+# still clean
+shm=$(mktemp -d /dev/shm/imscan-cli.XXXXXX) || exit 1
+trap 'rm -rf "$shm"' EXIT
+cp -a root "$shm/copy"
+imscan check -b b.imdb -q --root "$shm/copy" --portable; echo "check on $(stat -f -c %T "$shm"): $?"
