@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "imscan/baseline.h"
+#include "imscan/event.h"
 #include "imscan/rules.h"
 #include "imscan/sink.h"
 
@@ -130,12 +132,13 @@ char *cmd_rules_library(void);
 char *cmd_resolve_root(const char *root);
 
 /*
- * imscan's own files beside the baseline file, which no scan may report:
- * file, file.lock and its temporary files file.XXXXXX (src/store/baseline.c),
- * made absolute, for source_opts.skip. Frees with cmd_own_files_release().
+ * imscan's own files beside the baseline file, which no scan may report
+ * (baseline_paths_get: file, file.lock, file.prev, file.prev.new and the
+ * temporary files file.XXXXXX), for source_opts.skip. 0, or -1 with a
+ * message; frees with cmd_own_files_release().
  */
-#define CMD_OWN_FILES 3
-void cmd_own_files(const char *file, char *out[CMD_OWN_FILES]);
+#define CMD_OWN_FILES 5
+int cmd_own_files(const char *file, char *out[CMD_OWN_FILES]);
 void cmd_own_files_release(char *out[CMD_OWN_FILES]);
 
 /*
@@ -183,6 +186,25 @@ void rule_opts_release(struct rule_opts *o);
  */
 int cmd_load_rules(struct ruleset *rs, const struct rule_opts *o, const char *root,
 		   bool recommended_only);
+
+/*
+ * rebaseline.c: what a baseline keeps from the one it replaces. prepare
+ * reads the old file (if any) and, when ro has no -r paths, repeats its
+ * recorded choice into ro (the paths re-read; a path that is gone is an
+ * error naming it; its params unless ro has some); origin gives the
+ * choice to record in the new header (owned by rb); report prints which
+ * rule ids were added, dropped or changed, if any.
+ */
+struct rebaseline {
+	bool exists;			/* there is an old baseline */
+	bool repeated;			/* its -r paths were repeated */
+	struct baseline_header old;
+	struct baseline_origin origin;
+};
+int rebaseline_prepare(struct rebaseline *rb, const char *file, struct rule_opts *ro);
+const struct baseline_origin *rebaseline_origin(struct rebaseline *rb, const struct rule_opts *ro);
+void rebaseline_report(const struct rebaseline *rb, const char *rules_json);
+void rebaseline_release(struct rebaseline *rb);
 
 /*
  * ruleset_recommend() for root (NULL is "/"): path_exists resolved inside

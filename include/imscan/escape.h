@@ -39,6 +39,15 @@ bool json_add_string(struct strbuf *out, const void *p, size_t n);
 /* Appends "name":"value" and, when lossy, ,"name_b64":"...". */
 void json_add_member_bytes(struct strbuf *out, const char *name, const void *p, size_t n);
 
+/*
+ * Appends JSON text from another writer (cJSON, a baseline header) with
+ * the C1 controls U+0080..U+009F escaped as \u0080..\u009f, as
+ * json_add_string writes them: one escaping for every JSON imscan
+ * prints. In valid JSON (UTF-8) their bytes, C2 80..C2 9F, can stand only
+ * inside strings, so nothing else changes.
+ */
+void json_add_json(struct strbuf *out, const char *json);
+
 /* Appends standard base64 (with padding). */
 void base64_add(struct strbuf *out, const void *p, size_t n);
 

@@ -17,9 +17,15 @@
 
 #include "imscan/attr.h"
 
+/* One of the two, by the attribute's type: 8 bytes a slot, since every
+ * record has a slot for every attribute of every kind (ATTR__COUNT). */
 struct value {
-	int64_t i;		/* ATTR_T_INT */
-	uint32_t off, len;	/* ATTR_T_BYTES: arena offset and length */
+	union {
+		int64_t i;		/* ATTR_T_INT */
+		struct {
+			uint32_t off, len;	/* ATTR_T_BYTES: arena offset and length */
+		};
+	};
 };
 
 struct record {

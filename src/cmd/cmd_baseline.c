@@ -14,10 +14,13 @@ static const char usage_text[] =
 	"usage: imscan baseline [-r PATH]... [-b FILE] [--root DIR] [--hash ALG]\n"
 	"                       [--jobs N] [--param NAME=VALUE]... [--no-sandbox]\n"
 	"\n"
-	"Scan what the rules select and write the baseline file (atomically, mode 0600).\n"
+	"Scan what the rules select and write the baseline file (atomically, mode 0600);\n"
+	"the file it replaces is kept as FILE.prev.\n"
 	"\n"
 	"  -r, --rules PATH      rule file or directory of *.json rules (repeatable);\n"
-	"                        default: the recommended rules of the installed library\n"
+	"                        default: the choice recorded in the baseline replaced\n"
+	"                        (its -r paths, re-read, and --param values), else the\n"
+	"                        recommended rules of the installed library\n"
 	"  -b, --baseline FILE   baseline to write (default: $IMSCAN_BASELINE, else\n"
 	"                        /var/lib/imscan/baseline.imdb as root,\n"
 	"                        $XDG_STATE_HOME/imscan/baseline.imdb otherwise)\n"
@@ -94,9 +97,12 @@ static long long write_records(struct source_run *sc, struct baseline_writer *w)
 static int run(struct baseline_opts *o, const char *root, const char *file)
 {
 	struct ruleset rs;
-	struct baseline_header h = { 0 };
+	struct baseline_spec h = { 0 };
+	char *rules_json = NULL;
 	struct source_opts so = { 0 };
 	struct baseline_writer *w = NULL;
+	struct baseline_lock *lock = NULL;
+	struct rebaseline rb = { 0 };
 	struct source_run *sc = NULL;
 	struct source_stats st;
 	char *own[CMD_OWN_FILES] = { 0 };
@@ -105,29 +111,37 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, o->hash);
-	if (cmd_load_rules(&rs, &o->rules, root, true) < 0)
+	/* Held from the read of the old baseline (its choice of rules) on. */
+	if (!(lock = baseline_lock_acquire(file)) ||
+	    rebaseline_prepare(&rb, file, &o->rules) < 0 ||
+	    cmd_load_rules(&rs, &o->rules, root, true) < 0)
 		goto cleanup;
 	if (!rs.nrules) {
 		error("no rules to baseline with: give -r PATH, or see 'imscan rules recommend'");
 		goto cleanup;
 	}
 	h.created = cmd_now();
-	h.host = (char *)cmd_hostname();
-	h.root = (char *)root;
+	h.host = cmd_hostname();
+	h.root = root;
 	h.hash = o->hash;
-	h.tool = (char *)"imscan " IMSCAN_VERSION;
-	h.rules_json = ruleset_to_json(&rs);
+	h.tool = "imscan " IMSCAN_VERSION;
+	h.rules_json = rules_json = ruleset_to_json(&rs);
+	h.origin = rebaseline_origin(&rb, &o->rules);
 	so.root = root;
 	so.rules = &rs;
 	so.jobs = o->jobs;
 	so.max_key = BASELINE_MAX_FIELD;
-	cmd_own_files(file, own);
+	if (cmd_own_files(file, own) < 0)
+		goto cleanup;
 	so.skip = (const char *const *)own;
 	so.nskip = CMD_OWN_FILES;
 	so.warn_missing = true;
 	so.names = true;	/* for check --portable */
-	if (baseline_writer_open(&w, file, &h) < 0)
+	n = baseline_writer_open_locked(&w, lock, &h);
+	lock = NULL;	/* the writer's, whatever the outcome */
+	if (n < 0)
 		goto cleanup;
+	baseline_writer_keep_prev(w);
 	cmd_sandbox(!o->no_sandbox, file);
 	if (!(sc = sources_open(&so)))
 		goto cleanup;
@@ -139,6 +153,7 @@ static int run(struct baseline_opts *o, const char *root, const char *file)
 		goto cleanup;
 	}
 	w = NULL;
+	rebaseline_report(&rb, rules_json);
 	sources_stats(sc, &st);
 	fprintf(stderr, "imscan: baseline: %lld entries (%llu unreadable), %zu rules, "
 		"%.1f MB hashed, written to %s in %.1fs\n", n, (unsigned long long)st.errors,
@@ -149,9 +164,11 @@ cleanup:
 		cmd_fail();
 	if (w)
 		baseline_writer_abort(w);
+	baseline_lock_release(lock);
+	rebaseline_release(&rb);
 	sources_close(sc);
 	cmd_own_files_release(own);
-	free(h.rules_json);
+	free(rules_json);
 	ruleset_release(&rs);
 	return status;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imscan/baseline.h"
 #include "imscan/cmd.h"
@@ -101,8 +102,8 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "quick", no_argument, NULL, 'Q' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "portable", optional_argument, NULL, 'P' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -122,11 +123,11 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		case 'q': o->quiet = true; break;
 		case 'Q': o->quick = true; break;
 		case 'v': o->verbose = true; break;
-		case 'S': o->no_sandbox = true; break;
 		case 'P':
 			o->portable = true;
 			r = parse_portable(optarg, &o->portable_attrs);
 			break;
+		case 'S': o->no_sandbox = true; break;
 		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
 		default: cmd_getopt_error("check", c, argv, longopts); return -1;
 		}
@@ -201,44 +202,64 @@ static int lookup(void *ctx, enum kind kind, const char *key, size_t keylen,
 	return rc == TEE_LATER ? SOURCE_LOOKUP_LATER : rc;
 }
 
-/* The new state is of this host and root, made now. */
-static int open_update(struct check_ctx *c, struct baseline_header *h, const char *file,
-		       const char *root)
+/*
+ * Locked before the read, so that no baseline written meanwhile is lost;
+ * a missing one is left to the reader's message (and no lock file made).
+ */
+static int lock_update(const char *file, struct baseline_lock **lock)
 {
-	free(h->host);
-	h->host = xstrdup(cmd_hostname());
-	free(h->root);
-	h->root = xstrdup(root);
-	h->created = cmd_now();
-	return baseline_writer_open(&c->update, file, h);
+	if (access(file, F_OK) < 0)
+		return 0;
+	*lock = baseline_lock_acquire(file);
+	return *lock ? 0 : -1;
 }
 
-/* What the sources scan (--quick looks up in tee); own gets the baseline's own files to skip. */
-static void scan_opts(struct source_opts *so, const struct check_opts *o, const char *root,
-		      const struct ruleset *rs, const char *file, char *own[CMD_OWN_FILES],
-		      struct tee *tee)
+/* The new state is of this host and root, made now; the lock taken
+ * before the read goes to the writer. */
+static int open_update(struct check_ctx *c, struct baseline_lock **lock,
+			const struct baseline_header *h, const char *file, const char *root)
 {
-	so->root = root;
-	so->rules = rs;
-	so->jobs = o->jobs;
-	so->max_key = BASELINE_MAX_FIELD;
+	struct baseline_spec spec = { cmd_now(), cmd_hostname(), root, h->hash, h->tool,
+				      h->rules_json, h->origin.recorded ? &h->origin : NULL };
+	/* No lock only if the file appeared after the first look. */
+	int rc = *lock ? baseline_writer_open_locked(&c->update, *lock, &spec)
+		       : baseline_writer_open(&c->update, file, &spec);
+
+	*lock = NULL;	/* the writer's, whatever the outcome */
+	return rc;
+}
+
+/* Commits --update's baseline and closes the sinks; each is gone after. */
+static int finish(struct check_ctx *c)
+{
+	int rc = c->update ? baseline_writer_commit(c->update, NULL) : 0;
+
+	c->update = NULL;
+	if (sink_list_close(c->sinks) < 0)
+		rc = -1;
+	c->sinks = NULL;
+	return rc;
+}
+
+/* The sources of the baseline's rules; --quick looks in the tee. */
+static struct source_run *open_sources(const struct check_opts *o, const char *root,
+				       const struct ruleset *rs, char **own, struct tee *tee)
+{
+	struct source_opts so = { 0 };
+
+	so.root = root;
+	so.rules = rs;
+	so.jobs = o->jobs;
+	so.max_key = BASELINE_MAX_FIELD;
+	so.skip = (const char *const *)own;
+	so.nskip = CMD_OWN_FILES;
 	/* what --portable compares, and what an updated baseline keeps */
-	so->names = o->portable || o->update;
-	cmd_own_files(file, own);
-	so->skip = (const char *const *)own;
-	so->nskip = CMD_OWN_FILES;
+	so.names = o->portable || o->update;
 	if (o->quick) {
-		so->lookup = lookup;
-		so->lookup_ctx = tee;
+		so.lookup = lookup;
+		so.lookup_ctx = tee;
 	}
-}
-
-/* Events go to stdout in the chosen format. */
-static int open_sinks(struct check_ctx *c, const struct check_opts *o)
-{
-	if (!(c->sinks = sink_list_new()))
-		return -1;
-	return sink_list_add(c->sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout");
+	return sources_open(&so);
 }
 
 static struct diff_opts diff_opts_for(const struct check_opts *o, const struct ruleset *rs,
@@ -254,12 +275,12 @@ static struct diff_opts diff_opts_for(const struct check_opts *o, const struct r
 
 static int run(const struct check_opts *o, const char *file)
 {
+	struct baseline_lock *lock = NULL;
 	struct baseline_reader *br = NULL;
 	struct tee *tee = NULL;
 	struct recstream teed;
 	struct baseline_header h = { 0 };
 	struct ruleset rs;
-	struct source_opts so = { 0 };
 	struct source_run *sc = NULL;
 	char *own[CMD_OWN_FILES] = { 0 };
 	struct check_ctx ctx = { 0 };
@@ -268,9 +289,11 @@ static int run(const struct check_opts *o, const char *file)
 	struct recstream olds, news;
 	char *root = NULL;
 	int64_t t0 = cmd_clock();
-	int status = EXIT_TROUBLE, rc_sinks;
+	int status = EXIT_TROUBLE;
 
 	ruleset_init(&rs, ATTR_SHA256);
+	if (o->update && lock_update(file, &lock) < 0)
+		goto cleanup;
 	/* Before the reader, which verifies a file that may be hostile. */
 	cmd_sandbox(!o->no_sandbox, o->update ? file : NULL);
 	/* Verified on a second thread while the scan runs (see on_event). */
@@ -288,12 +311,12 @@ static int run(const struct check_opts *o, const char *file)
 	 * and --quick's lookups. */
 	olds = baseline_reader_stream(br);
 	tee = tee_new(&olds, o->quick ? CHECK_TEE_MAX : CHECK_TEE_PLAIN);
-	scan_opts(&so, o, root, &rs, file, own, tee);
-	if (!(sc = sources_open(&so)))
+	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(o, root, &rs, own, tee)))
 		goto cleanup;
-	if (o->update && open_update(&ctx, &h, file, root) < 0)
+	if (o->update && open_update(&ctx, &lock, &h, file, root) < 0)
 		goto cleanup;
-	if (open_sinks(&ctx, o) < 0)
+	if (!(ctx.sinks = sink_list_new()) ||
+	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
 		goto cleanup;
 	d = diff_opts_for(o, &rs, &ctx);
 	teed = tee_main(tee);
@@ -302,16 +325,7 @@ static int run(const struct check_opts *o, const char *file)
 		goto cleanup;
 	if (verified(&ctx) < 0)
 		goto cleanup;
-	if (ctx.update) {
-		int rc = baseline_writer_commit(ctx.update, NULL);
-
-		ctx.update = NULL;
-		if (rc < 0)
-			goto cleanup;
-	}
-	rc_sinks = sink_list_close(ctx.sinks);
-	ctx.sinks = NULL;
-	if (rc_sinks < 0)
+	if (finish(&ctx) < 0)
 		goto cleanup;
 	sum.seconds = cmd_seconds_since(t0);
 	if (!o->quiet)
@@ -327,6 +341,7 @@ cleanup:
 	cmd_own_files_release(own);
 	tee_free(tee);
 	baseline_reader_close(br);
+	baseline_lock_release(lock);
 	baseline_header_release(&h);
 	ruleset_release(&rs);
 	free(root);

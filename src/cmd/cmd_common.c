@@ -278,24 +278,29 @@ char *cmd_resolve_root(const char *root)
 	return abs;
 }
 
-void cmd_own_files(const char *file, char *out[CMD_OWN_FILES])
+static char *concat(const char *a, const char *b)
 {
-	static const char *const suffix[CMD_OWN_FILES] = { "", ".lock", ".XXXXXX" };
 	struct strbuf sb;
-	char cwd[PATH_MAX];
 
 	strbuf_init(&sb);
-	if (file[0] != '/' && getcwd(cwd, sizeof(cwd)))
-		strbuf_addf(&sb, "%s/", cwd);
-	strbuf_adds(&sb, file);
-	for (int i = 0; i < CMD_OWN_FILES; i++) {
-		size_t n = strlen(suffix[i]);
+	strbuf_adds(&sb, a);
+	strbuf_adds(&sb, b);
+	return strbuf_detach(&sb, NULL);
+}
 
-		out[i] = xmalloc(sb.len + n + 1);
-		memcpy(out[i], sb.buf, sb.len);
-		memcpy(out[i] + sb.len, suffix[i], n + 1);
-	}
-	strbuf_release(&sb);
+int cmd_own_files(const char *file, char *out[CMD_OWN_FILES])
+{
+	struct baseline_paths bp;
+
+	if (baseline_paths_get(&bp, file) < 0)
+		return -1;
+	out[0] = bp.file;
+	out[1] = bp.lock;
+	out[2] = bp.prev;
+	out[3] = concat(bp.prev, ".new");
+	out[4] = concat(bp.tmp_prefix, "XXXXXX");
+	free(bp.tmp_prefix);
+	return 0;
 }
 
 void cmd_own_files_release(char *out[CMD_OWN_FILES])

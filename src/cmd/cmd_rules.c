@@ -97,6 +97,7 @@ static int list(const struct ruleset *rs, enum list_format fmt, bool only_recomm
 static int show(const struct ruleset *rs, const char *id)
 {
 	const struct rule *r = ruleset_find(rs, id);
+	struct strbuf sb;
 	cJSON *j;
 	char *text;
 
@@ -107,7 +108,10 @@ static int show(const struct ruleset *rs, const char *id)
 	cJSON_Delete(j);
 	if (!text)
 		return error("rules: rule %s: out of memory", id);
-	printf("%s\n", text);
+	strbuf_init(&sb);
+	json_add_json(&sb, text);
+	printf("%s\n", sb.buf);
+	strbuf_release(&sb);
 	free(text);
 	return 0;
 }

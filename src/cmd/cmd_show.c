@@ -22,7 +22,7 @@ static const char usage_text[] =
 static void print_header(const struct baseline_header *h, uint64_t count, struct strbuf *sb)
 {
 	strbuf_reset(sb);
-	strbuf_adds(sb, "{\"format\":1,\"created\":\"");
+	strbuf_addf(sb, "{\"format\":%d,\"created\":\"", BASELINE_VERSION);
 	attr_format_time(sb, h->created);
 	strbuf_adds(sb, "\",");
 	json_add_member_bytes(sb, "host", h->host, strlen(h->host));
@@ -30,7 +30,9 @@ static void print_header(const struct baseline_header *h, uint64_t count, struct
 	json_add_member_bytes(sb, "root", h->root, strlen(h->root));
 	strbuf_addf(sb, ",\"hash\":\"%s\",", attr_name(h->hash));
 	json_add_member_bytes(sb, "tool", h->tool, strlen(h->tool));
-	strbuf_addf(sb, ",\"count\":%llu,\"rules\":%s}\n", (unsigned long long)count, h->rules_json);
+	strbuf_addf(sb, ",\"count\":%llu,\"rules\":", (unsigned long long)count);
+	json_add_json(sb, h->rules_json);
+	strbuf_adds(sb, "}\n");
 	fwrite(sb->buf, 1, sb->len, stdout);
 }
 

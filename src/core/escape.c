@@ -121,6 +121,20 @@ void json_add_member_bytes(struct strbuf *out, const char *name, const void *p, 
 	strbuf_addc(out, '"');
 }
 
+void json_add_json(struct strbuf *out, const char *json)
+{
+	const unsigned char *p = (const unsigned char *)json, *run = p;
+
+	for (; *p; p++) {
+		if (p[0] != 0xc2 || p[1] < 0x80 || p[1] > 0x9f)
+			continue;
+		strbuf_add(out, run, (size_t)(p - run));
+		strbuf_addf(out, "\\u%04x", p[1]);
+		run = ++p + 1;
+	}
+	strbuf_add(out, run, (size_t)(p - run));
+}
+
 void base64_add(struct strbuf *out, const void *p, size_t n)
 {
 	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);

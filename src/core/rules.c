@@ -504,6 +504,7 @@ static int parse_entities(struct ctx *c, const cJSON *ents, struct rule *r)
  */
 static int set_json(struct ctx *c, cJSON *obj, cJSON *ents, struct rule *r)
 {
+	struct strbuf sb;
 	char *text;
 
 	if (rules_map_strings(c, ents, rules_quote_params) < 0) {
@@ -517,7 +518,9 @@ static int set_json(struct ctx *c, cJSON *obj, cJSON *ents, struct rule *r)
 	text = cJSON_PrintUnformatted(obj);
 	if (!text)
 		return rules_rerr(c, NULL, NULL, "out of memory");
-	r->json = xstrdup(text);
+	strbuf_init(&sb);
+	json_add_json(&sb, text);	/* C1 controls escaped, as in events */
+	r->json = strbuf_detach(&sb, NULL);
 	cJSON_free(text);
 	return 0;
 }

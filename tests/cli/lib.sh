@@ -99,8 +99,10 @@ asnobody() {
 
 # For cases run as nobody (root needed, else exit 77): mktree and
 # data_rule, with root/data/secret (0600) and root/data/locked (0700) that
-# nobody cannot read; then a baseline of it made as nobody into b.imdb,
-# its exit status and summary on stdout.
+# nobody cannot read; then a baseline of it made as nobody, its exit
+# status and summary on stdout. The baseline is b.imdb in the scratch
+# directory, made writable by all; or DIR/b.imdb in a directory DIR that
+# nobody owns, when given.
 nobody_baseline() {
 	need_root "to run imscan as nobody"
 	command -v setpriv > /dev/null || { echo "setpriv missing" >&2; exit 77; }
@@ -108,8 +110,14 @@ nobody_baseline() {
 	chmod 755 .. . root root/data root/data/sub
 	printf 'secret\n' > root/data/secret; chmod 600 root/data/secret
 	mkdir root/data/locked; echo x > root/data/locked/inside; chmod 700 root/data/locked
-	touch b.imdb; chmod 777 .
-	asnobody "$IMSCAN" baseline -r rule.json --root root -b b.imdb 2> base.err
+	if [ $# -gt 0 ]; then
+		mkdir "$1"; chown 65534:65534 "$1"
+		nb_file="$1/b.imdb"
+	else
+		touch b.imdb; chmod 777 .
+		nb_file=b.imdb
+	fi
+	asnobody "$IMSCAN" baseline -r rule.json --root root -b "$nb_file" 2> base.err
 	echo "baseline: $?"
 	sed 's/in [0-9.]*s/in Ts/; s/[0-9.]* MB/N MB/; s|to .*b.imdb|to b.imdb|' base.err
 }

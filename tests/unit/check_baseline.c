@@ -14,6 +14,7 @@
 
 #include "imscan/baseline.h"
 #include "imscan/error.h"
+#include "imscan/imdb.h"
 #include "imscan/xalloc.h"
 #include "unit.h"
 
@@ -122,7 +123,8 @@ static void gunzip(const char *path, struct strbuf *out)
 
 static const char good_json[] =
 	"{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\",\"host\":\"h\","
-	"\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\",\"rules\":[]}";
+	"\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\","
+	"\"rules\":[{\"entities\":[{},{},{},{},{},{},{},{}]}]}";
 
 /* A payload built by hand: preamble with any version and header. */
 static void pl_begin(struct strbuf *sb, uint32_t version, const char *json, uint32_t hlen)
@@ -192,23 +194,25 @@ static void check_same(const struct record *a, const struct record *b)
 		ck_assert_uint_eq(a->ents[i], b->ents[i]);
 }
 
-static struct baseline_header test_header(void)
+static struct baseline_spec test_header(void)
 {
-	struct baseline_header h = { 0 };
+	struct baseline_spec h = { 0 };
 
 	h.created = T0;
-	h.host = (char *)"web1";
-	h.root = (char *)"/";
+	h.host = "web1";
+	h.root = "/";
 	h.hash = ATTR_SHA256;
-	h.tool = (char *)"imscan 0.1.0";
-	h.rules_json = (char *)"[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] }]";
+	h.tool = "imscan 0.1.0";
+	/* Eight entities: the records below name indexes 0 to 7. */
+	h.rules_json = "[{\"id\": \"1\", \"entities\": [ {\"type\":\"file\"} ] },"
+		       " {\"id\": \"2\", \"entities\": [ {}, {}, {}, {}, {}, {}, {} ] }]";
 	return h;
 }
 
 /* A small baseline of n files, optionally signed. */
 static void write_small(const char *path, int n, const unsigned char *sk)
 {
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	char key[64];
@@ -460,7 +464,7 @@ static long decode_after(const char *prevkey, size_t plen, const char *key, size
 START_TEST(test_order_slash_nul)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 
@@ -521,7 +525,8 @@ static void make_many(struct record *r, int i)
 START_TEST(test_roundtrip_many)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header(), got;
+	struct baseline_spec h = test_header();
+	struct baseline_header got;
 	struct baseline_writer *w;
 	struct baseline_reader *br;
 	const struct record *r;
@@ -584,14 +589,15 @@ END_TEST
 START_TEST(test_header_fields)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header(), got;
+	struct baseline_spec h = test_header();
+	struct baseline_header got;
 	struct baseline_writer *w;
 	struct baseline_reader *br;
 	struct strbuf raw;
 	const char *json, *want;
 
-	h.host = (char *)"h\xc3\xa9st\"";
-	h.root = (char *)"/img/r\xff";
+	h.host = "h\xc3\xa9st\"";
+	h.root = "/img/r\xff";
 	h.hash = ATTR_BLAKE2B;
 	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
 	ck_assert_int_eq(baseline_writer_commit(w, NULL), 0);
@@ -601,7 +607,9 @@ START_TEST(test_header_fields)
 	ck_assert_str_eq(got.root, h.root);
 	ck_assert_int_eq(got.hash, ATTR_BLAKE2B);
 	ck_assert_str_eq(got.tool, "imscan 0.1.0");
-	ck_assert_str_eq(got.rules_json, "[{\"id\":\"1\",\"entities\":[{\"type\":\"file\"}]}]");
+	ck_assert_str_eq(got.rules_json, "[{\"id\":\"1\",\"entities\":[{\"type\":\"file\"}]},"
+			 "{\"id\":\"2\",\"entities\":[{},{},{},{},{},{},{}]}]");
+	ck_assert_uint_eq(got.nentities, 8);
 	baseline_reader_close(br);
 	baseline_header_release(&got);
 	ck_assert_ptr_null(got.host);
@@ -615,7 +623,7 @@ START_TEST(test_header_fields)
 	want = "{\"format\":1,\"created\":\"2025-11-25T19:20:00.123456789Z\","
 	       "\"host\":\"h\xc3\xa9st\\\"\",\"root\":\"/img/r\xff\",\"hash\":\"blake2b\","
 	       "\"tool\":\"imscan 0.1.0\",\"rules\":[{\"id\":\"1\",\"entities\":"
-	       "[{\"type\":\"file\"}]}]}";
+	       "[{\"type\":\"file\"}]},{\"id\":\"2\",\"entities\":[{},{},{},{},{},{},{}]}]}";
 	ck_assert_uint_eq(raw.len, 17 + strlen(want) + 1 + 8 + 32);
 	ck_assert(!memcmp(json, want, strlen(want)));
 	strbuf_release(&raw);
@@ -638,7 +646,7 @@ START_TEST(test_header_fields)
 
 	/* What the writer refuses before touching anything. */
 	h = test_header();
-	h.rules_json = (char *)"{\"id\":1}";
+	h.rules_json = "{\"id\":1}";
 	ck_assert_int_eq(baseline_writer_open(&w, path, &h), -1);
 	h = test_header();
 	h.hash = ATTR_SIZE;
@@ -694,14 +702,15 @@ END_TEST
 START_TEST(test_lock)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w1, *w2;
 
 	ck_assert_int_eq(baseline_writer_open(&w1, path, &h), 0);
 	ck_assert_int_eq(baseline_writer_open(&w2, path, &h), -1);
 	ck_assert_ptr_null(w2);
-	snprintf(want, sizeof(want), "'%s' is being written by another imscan (pid %ld)",
-		 path, (long)getpid());
+	snprintf(want, sizeof(want),
+		 "'%s' is locked by another process (pid %ld, lock file '%s.lock')",
+		 path, (long)getpid(), path);
 	ck_assert_str_eq(error_last(), want);
 	ck_assert_int_eq(baseline_writer_commit(w1, NULL), 0);
 	/* Released on commit; the lock file stays, stale pid and all. */
@@ -718,7 +727,7 @@ END_TEST
 START_TEST(test_abort_keeps_old)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	unsigned char *before, *after;
@@ -749,7 +758,7 @@ END_TEST
 START_TEST(test_writer_refuses)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	char *big = xmalloc(BASELINE_MAX_FIELD + 1);
@@ -796,7 +805,7 @@ END_TEST
 START_TEST(test_write_error)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb"), want[4096];
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	unsigned char *before, *after, hash[32];
@@ -874,7 +883,7 @@ END_TEST
 /* n files with random (incompressible) hashes from seed. */
 static void write_random(const char *path, int n, uint64_t seed)
 {
-	struct baseline_header h = test_header();
+	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
 	unsigned char hash[32];
@@ -1070,6 +1079,61 @@ START_TEST(test_bitflip_everywhere)
 	ck_assert_int_gt(padding, 0);
 	sodium_memzero(sk, sizeof(sk));
 	free(bad);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * Records that name no entity, or one beyond the header's rules, are
+ * refused by the reader (show printed "rules":[] for them, and check
+ * accepted a record with none) and by the writer.
+ */
+START_TEST(test_entity_index_refused)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "x.imdb"), want[4096];
+	struct baseline_spec h = test_header();
+	struct baseline_writer *w;
+	struct strbuf sb;
+	struct record a;
+
+	strbuf_init(&sb);
+	record_init(&a);
+	set_file(&a, "/a", 1);
+	record_reset(&a);
+	record_set_key(&a, KIND_FILE, "/a", 2);
+	pl_begin(&sb, 1, good_json, sizeof(good_json) - 1);
+	record_encode(&sb, &a, NULL);
+	pl_end(&sb, 1, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	expect_refused(path, NULL, "corrupted record 1: no entity index");
+
+	record_add_entity(&a, 8);	/* good_json's rules have 8 entities: 0-7 */
+	strbuf_reset(&sb);
+	pl_begin(&sb, 1, good_json, sizeof(good_json) - 1);
+	record_encode(&sb, &a, NULL);
+	pl_end(&sb, 1, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	expect_refused(path, NULL,
+		       "corrupted record 1: entity index 8 out of range (the rules have 8 entities)");
+
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	ck_assert_int_eq(baseline_writer_add(w, &a), -1);
+	snprintf(want, sizeof(want), "'%s': cannot write record file \"/a\": "
+		 "entity index out of range", path);
+	ck_assert_str_eq(error_last(), want);
+	baseline_writer_abort(w);
+	record_reset(&a);
+	record_set_key(&a, KIND_FILE, "/a", 2);
+	ck_assert_int_eq(baseline_writer_open(&w, path, &h), 0);
+	ck_assert_int_eq(baseline_writer_add(w, &a), -1);
+	snprintf(want, sizeof(want), "'%s': cannot write record file \"/a\": "
+		 "no entity index", path);
+	ck_assert_str_eq(error_last(), want);
+	baseline_writer_abort(w);
+	record_release(&a);
+	strbuf_release(&sb);
 	free(path);
 	unit_rmtree(dir);
 	free(dir);
@@ -1310,6 +1374,122 @@ START_TEST(test_header_refused)
 }
 END_TEST
 
+/*
+ * A header of 160,000 members (about 2 MB): the duplicate test was
+ * quadratic (43 s). Read in well under the tcase's timeout, both with the
+ * duplicate at the very end and with none.
+ */
+static void many_members(const char *path, size_t n, const char *last)
+{
+	struct strbuf js, sb;
+
+	strbuf_init(&js);
+	strbuf_init(&sb);
+	strbuf_adds(&js, "{\"format\":1,\"created\":\"2026-01-02T03:04:05.000000006Z\","
+		    "\"host\":\"h\",\"root\":\"/\",\"hash\":\"sha256\",\"tool\":\"t\","
+		    "\"rules\":[]");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&js, ",\"x-%zu\":0", i);
+	strbuf_addf(&js, "%s}", last);
+	pl_begin(&sb, 1, js.buf, (uint32_t)js.len);
+	pl_end(&sb, 0, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	strbuf_release(&sb);
+	strbuf_release(&js);
+}
+
+START_TEST(test_header_many_members)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "m.imdb");
+
+	many_members(path, 160000, ",\"x-7\":1");
+	expect_refused(path, NULL, "bad header: field \"x-7\": duplicate field");
+	many_members(path, 160000, "");
+	expect_ok(path, NULL, 0);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* The work, not the time: comparisons stay within n log2 n bounds. */
+START_TEST(test_first_duplicate_work)
+{
+	size_t n = 160000, cmps, lg = 0;
+	char **names = xcalloc(n, sizeof(*names));
+	static const char *const few[] = { "a", "b", "c", "b", "a" };
+
+	for (size_t i = 0; i < n; i++) {
+		names[i] = xmalloc(16);
+		snprintf(names[i], 16, "x-%zu", (i * 7919) % n);
+	}
+	for (size_t k = n; k > 1; k >>= 1)
+		lg++;
+	ck_assert_uint_eq(imdb_first_duplicate((const char *const *)names, n, &cmps), n);
+	ck_assert_msg(cmps <= 2 * n * (lg + 1), "%zu comparisons for %zu names", cmps, n);
+	strcpy(names[n - 1], names[5]);
+	ck_assert_uint_eq(imdb_first_duplicate((const char *const *)names, n, &cmps), n - 1);
+	ck_assert_msg(cmps <= 2 * n * (lg + 1), "%zu comparisons for %zu names", cmps, n);
+	/* The first member that repeats an earlier one, not the first name. */
+	ck_assert_uint_eq(imdb_first_duplicate(few, 5, &cmps), 3);
+	ck_assert_uint_eq(imdb_first_duplicate(few, 0, &cmps), 0);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+END_TEST
+
+/* The optional header member "origin" and what the reader refuses in it. */
+static const struct {
+	const char *origin, *msg;
+} origins[] = {
+	{ "{\"rules\":\"recommended\",\"params\":[]}", NULL },
+	{ "{\"rules\":\"paths\",\"paths\":[{\"given\":\"r\",\"absolute\":\"/r\"}],"
+	  "\"params\":[\"a=b\"]}", NULL },
+	{ "[]", "not an object" },
+	{ "{\"rules\":\"all\",\"params\":[]}", "\"rules\" is not \"paths\" or \"recommended\"" },
+	{ "{\"rules\":\"recommended\"}", "unexpected members" },
+	{ "{\"rules\":\"recommended\",\"params\":[],\"x\":1}", "unexpected members" },
+	{ "{\"rules\":\"recommended\",\"paths\":[],\"params\":[]}", "unexpected members" },
+	{ "{\"rules\":\"paths\",\"params\":[],\"p\":[]}", "unexpected members" },
+	{ "{\"rules\":\"paths\",\"paths\":[],\"params\":[]}",
+	  "\"paths\" is not a non-empty array" },
+	{ "{\"rules\":\"paths\",\"paths\":[{\"given\":\"r\",\"absolute\":\"r\"}],\"params\":[]}",
+	  "a path is not {\"given\":...,\"absolute\":\"/...\"}" },
+	{ "{\"rules\":\"paths\",\"paths\":[{\"given\":\"\",\"absolute\":\"/r\"}],\"params\":[]}",
+	  "a path is not {\"given\":...,\"absolute\":\"/...\"}" },
+	{ "{\"rules\":\"recommended\",\"params\":{}}", "\"params\" is not an array" },
+	{ "{\"rules\":\"recommended\",\"params\":[\"ab\"]}", "a param is not \"NAME=VALUE\"" },
+	{ "{\"rules\":\"recommended\",\"params\":[\"=b\"]}", "a param is not \"NAME=VALUE\"" },
+	{ "{\"rules\":\"recommended\",\"params\":[1]}", "a param is not \"NAME=VALUE\"" },
+};
+
+START_TEST(test_origin_refused)
+{
+	char *dir = unit_tmpdir(), *path = path_in(dir, "o.imdb"), want[512];
+	struct strbuf js, sb;
+
+	strbuf_init(&js);
+	strbuf_init(&sb);
+	strbuf_add(&js, good_json, sizeof(good_json) - 2);	/* without the '}' */
+	strbuf_addf(&js, ",\"origin\":%s}", origins[_i].origin);
+	pl_begin(&sb, 1, js.buf, (uint32_t)js.len);
+	pl_end(&sb, 0, 0);
+	gzip_to(path, sb.buf, sb.len, NULL);
+	if (origins[_i].msg) {
+		snprintf(want, sizeof(want), "bad header: field \"origin\": %s", origins[_i].msg);
+		expect_refused(path, NULL, want);
+	} else {
+		expect_ok(path, NULL, 0);
+	}
+	strbuf_release(&sb);
+	strbuf_release(&js);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_signature)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "s.imdb"), *plain = path_in(dir, "p.imdb");
@@ -1347,6 +1527,7 @@ Suite *make_baseline_suite(void)
 	TCase *rec = tcase_create("record");
 	TCase *file = tcase_create("file");
 	TCase *bad = tcase_create("refused");
+	TCase *big = tcase_create("large header");
 
 	tcase_add_test(rec, test_record_roundtrip);
 	tcase_add_loop_test(rec, test_record_decode_refuses, 0,
@@ -1374,6 +1555,13 @@ Suite *make_baseline_suite(void)
 	tcase_add_test(bad, test_bitflip_everywhere);
 	tcase_add_test(bad, test_refused_cases);
 	tcase_add_loop_test(bad, test_header_refused, 0, sizeof(headers) / sizeof(headers[0]));
+	tcase_add_test(bad, test_first_duplicate_work);
+	tcase_add_test(bad, test_entity_index_refused);
+	tcase_add_loop_test(bad, test_origin_refused, 0, sizeof(origins) / sizeof(origins[0]));
+	/* 43 s with the quadratic test; well under a second now. */
+	tcase_set_timeout(big, 10);
+	tcase_add_test(big, test_header_many_members);
+	suite_add_tcase(s, big);
 	suite_add_tcase(s, bad);
 	return s;
 }

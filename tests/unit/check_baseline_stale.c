@@ -39,15 +39,15 @@ static char *join(const char *dir, const char *rel)
 	return p;
 }
 
-static struct baseline_header header(void)
+static struct baseline_spec header(void)
 {
-	struct baseline_header h = { 0 };
+	struct baseline_spec h = { 0 };
 
 	h.created = 1764098400123456789LL;
-	h.host = (char *)"web1";
-	h.root = (char *)"/";
+	h.host = "web1";
+	h.root = "/";
 	h.hash = ATTR_SHA256;
-	h.rules_json = (char *)"[]";
+	h.rules_json = "[{\"entities\": [{}]}]";
 	return h;
 }
 
@@ -89,7 +89,7 @@ static void killed_writer(const char *path)
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct baseline_header h = header();
+		struct baseline_spec h = header();
 		struct baseline_writer *w;
 		struct record r;
 
@@ -97,6 +97,7 @@ static void killed_writer(const char *path)
 		if (baseline_writer_open(&w, path, &h) < 0)
 			_exit(1);
 		record_set_key(&r, KIND_FILE, "/x", 2);
+		record_add_entity(&r, 0);
 		if (baseline_writer_add(w, &r) < 0)
 			_exit(1);
 		raise(SIGKILL);
@@ -108,7 +109,7 @@ static void killed_writer(const char *path)
 START_TEST(test_lock_names_the_temporary_file)
 {
 	char *dir = unit_tmpdir(), *path = join(dir, "b.imdb"), want[2048], *t;
-	struct baseline_header h = header();
+	struct baseline_spec h = header();
 	struct baseline_writer *w, *w2;
 	char names[1024];
 
@@ -140,7 +141,7 @@ END_TEST
 START_TEST(test_killed_writer_cleaned_up)
 {
 	char *dir = unit_tmpdir(), *path = join(dir, "b.imdb"), *stale, want[4096];
-	struct baseline_header h = header();
+	struct baseline_spec h = header();
 	struct baseline_writer *w;
 	char names[1024];
 
@@ -186,7 +187,7 @@ START_TEST(test_only_what_was_recorded)
 	};
 	char *dir = unit_tmpdir(), *path = join(dir, "b.imdb"), *k = join(dir, keep[_i]);
 	char *lock = join(dir, "b.imdb.lock");
-	struct baseline_header h = header();
+	struct baseline_spec h = header();
 	struct baseline_writer *w;
 	FILE *f;
 

@@ -80,6 +80,30 @@ START_TEST(test_c1_json_roundtrip)
 }
 END_TEST
 
+/* JSON from another writer (cJSON, a baseline header) gets the same C1
+ * escaping as imscan's own strings; nothing else changes. */
+START_TEST(test_json_add_json)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "{\"a\":\"x\xc2\x85y\"}", "{\"a\":\"x\\u0085y\"}" },
+		{ "[\"\xc2\x80\xc2\x9f\"]", "[\"\\u0080\\u009f\"]" },
+		{ "[\"\xc2\xa0\xc2\x7f\"]", "[\"\xc2\xa0\xc2\x7f\"]" },	/* U+00A0 and a stray byte stay */
+		{ "[\"\xc3\x85\"]", "[\"\xc3\x85\"]" },			/* U+00C5 stays */
+		{ "[1,2]", "[1,2]" },
+		{ "", "" },
+		{ "\xc2", "\xc2" },						/* cut short: copied */
+	};
+	struct strbuf sb;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_init(&sb);
+		json_add_json(&sb, cases[i].in);
+		ck_assert_str_eq(sb.buf, cases[i].out);
+		strbuf_release(&sb);
+	}
+}
+END_TEST
+
 Suite *make_escape_hostile_suite(void)
 {
 	Suite *s = suite_create("escape_hostile");
@@ -87,6 +111,7 @@ Suite *make_escape_hostile_suite(void)
 
 	tcase_add_loop_test(tc, test_hostile_names, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_loop_test(tc, test_c1_json_roundtrip, 0, 32);
+	tcase_add_test(tc, test_json_add_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,6 +56,10 @@ cases = [
                              varint(0) + varint(1 << 16) + varint(0) + varint(1 << 40))),
     ("entities-4G", gz(p[:h_end] + b"R" + varint(0) + varint(0) + varint(2) + b"/x" +
                        varint(1 << 32))),
+    ("record-no-entity", gz(p[:h_end] + b"R" + varint(0) + varint(0) + varint(2) + b"/x" +
+                            varint(0) + varint(0) + varint(0) + p[tr:])),
+    ("record-entity-99", gz(p[:h_end] + b"R" + varint(0) + varint(0) + varint(2) + b"/x" +
+                            varint(1) + varint(99) + varint(0) + varint(0) + p[tr:])),
     ("count-2^63", gz(p[:tr + 1] + struct.pack("<Q", 1 << 63) + p[tr + 9:])),
     ("trailing-garbage", raw + b"x"),
     ("two-gzip-members", raw + raw),
@@ -96,6 +100,8 @@ done < cases.txt
 imscan check -q -b b.imdb | wc -l
 imscan check -b missing.imdb; echo "missing: $?"
 imscan show key-length-1TiB.imdb; echo "show: $?"
+imscan show record-no-entity.imdb; echo "show: $?"
+imscan show record-entity-99.imdb; echo "show: $?"
 imscan show raw-cut-half.imdb > /dev/null; echo "show truncated: $?"
 # Time and memory of the bombs (each file is about 1 MiB; `zcat FILE |
 # wc -c` says 1 GiB and more), measured without $IMSCAN_WRAP.

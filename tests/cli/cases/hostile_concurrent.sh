@@ -15,9 +15,9 @@ while [ "$(head -n 1 b.imdb.lock 2>/dev/null)" != "$first" ] && [ $n -lt 3000 ];
 	sleep 0.01; n=$((n + 1))
 done
 imscan baseline -r rule.json --root root -b b.imdb 2>second.err; echo "second writer, baseline: $?"
-sed "s/(pid $first)/(pid FIRST)/" second.err
+sed "s/(pid $first,/(pid FIRST,/" second.err
 imscan check -b b.imdb -q --update > /dev/null 2>second.err; echo "second writer, check --update: $?"
-sed "s/(pid $first)/(pid FIRST)/" second.err
+sed "s/(pid $first,/(pid FIRST,/" second.err
 cmp b.imdb before.imdb && echo "baseline untouched"
 echo "events: $(wc -l <&3)"; exec 3<&-
 wait $first; echo "first writer: $?"

@@ -11,7 +11,7 @@
 # The hashed megabytes in the baseline summaries vary with the re-reads.
 . "$TESTS_CLI/lib.sh"
 mktree; data_rule
-head -c 16M /dev/zero | tr '\0' 'a' > root/data/log
+head -c 64M /dev/zero | tr '\0' 'a' > root/data/log
 base
 size=$(stat -c %s root/data/log)
 (while [ ! -e stop ]; do echo "appended line of the log file" >> root/data/log; done) & pid=$!
@@ -23,11 +23,11 @@ summary() {
 for i in 1 2 3; do
 	imscan baseline -r rule.json --root root -b b$i.imdb 2>base.err; echo "baseline $i: $?"
 	summary
-	imscan show b$i.imdb | jq -c 'select(.key == "/data/log") | [.error, .sha256, .size > 16777216]'
+	imscan show b$i.imdb | jq -c 'select(.key == "/data/log") | [.error, .sha256, .size > 67108864]'
 done
 imscan check -b b.imdb > ev.json 2>check.err; echo "check while it grows: $?"
 untime < check.err >&2
-jq -c '[.action, .key, .error, .new.sha256, .new.size > 16777216]' ev.json
+jq -c '[.action, .key, .error, .new.sha256, .new.size > 67108864]' ev.json
 touch stop; wait $pid
 imscan check -b b1.imdb -q > ev.json; echo "check against baseline 1: $?"
 brief < ev.json
