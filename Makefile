@@ -18,7 +18,7 @@ LIBS_PC  := libsodium libxxhash libcjson zlib libcrypto
 TEST_PC  := check
 # Debian packages behind them, and the tools the tests use.
 DEB_BUILD := build-essential pkg-config libsodium-dev libxxhash-dev libcjson-dev zlib1g-dev libssl-dev
-DEB_TEST  := check jq attr acl libcap2-bin e2fsprogs python3 perl xxhash
+DEB_TEST  := check jq attr acl libcap2-bin e2fsprogs python3 perl xxhash rsync
 DEB_EXTRA := clang
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \

@@ -135,6 +135,7 @@ enum attr_print {
 #define ATTRF_NOT_DIR	0x02u	/* left out of STANDARD for directories */
 #define ATTRF_HASH	0x04u	/* a content hash */
 #define ATTRF_INTERNAL	0x08u	/* not selectable in rules */
+#define ATTRF_PORTABLE	0x10u	/* can be equal between two copies of a file */
 
 struct attr_info {
 	const char *name;
@@ -212,6 +213,30 @@ struct attrset attr_standard(enum kind k, enum attr_id hash);
 
 /* The attributes that an entry of file type ft (FT_*) can have. */
 struct attrset attr_for_type(int ft);
+
+/*
+ * What check --portable compares of a file (imscan(1), PORTABLE
+ * COMPARISONS): the attributes flagged ATTRF_PORTABLE, which a faithful
+ * copy (cp -a, tar -p --xattrs --acls, rsync -aAX) keeps. Inode, device,
+ * nlink, ctime, atime, btime, blocks and mtime are left out; a caller adds
+ * back what it is asked for. uid and gid are not in it: see below.
+ */
+struct attrset attr_portable(void);
+
+struct record;
+
+/*
+ * The attributes of which to compare between the copies a and b of one
+ * file, given the portable set: which narrowed to portable, and where
+ * which has uid (gid), the owner (group) name if both records have one,
+ * else the number, so that copies on systems that number users apart
+ * compare equal and a side without names still compares something; and
+ * flags only if they differ in what a user can set (chattr(1)), since a
+ * file system sets some itself (ext4's extents, none on tmpfs).
+ */
+struct attrset attr_portable_narrow(const struct attrset *which,
+				    const struct attrset *portable,
+				    const struct record *a, const struct record *b);
 
 /* True if the attribute is a content hash (sha256, sha512, blake2b, xxh128). */
 static inline bool attr_is_hash(enum attr_id a)

@@ -14,13 +14,14 @@
  *   only in the baseline  `removed`: likewise, with the baseline's rules;
  *   in both, and the scan could not read it (ATTR_ERROR) for another
  *   reason than the baseline says (or the baseline read it)
- *                         `unreadable`: as `added`, what cannot be read
- *                         cannot be compared;
+ *                         `unreadable`: its rules and attrs as for
+ *                         `added`, what cannot be read cannot be compared;
  *   in both otherwise     `modified` if the attributes of any rule that
  *                         selects it on both sides differ: its rules are
  *                         those rules, ev->attrs the union of what changed
  *                         for each; no event if none differ.
- * A key only in the scan that has ATTR_ERROR is `unreadable`, not `added`.
+ * A key only in the scan is `added` even when it has ATTR_ERROR: what
+ * could be read of it (its stat) and the error are its new state.
  * ev->rule is the most severe of the event's rules (the first in ruleset
  * order among equals); ev->rules lists them all in ruleset order.
  *
@@ -65,12 +66,22 @@ struct diff_opts {
 	int64_t time;		/* stamped on every event */
 	diff_event_fn on_event;	/* NULL: only count */
 	diff_record_fn on_record;
+	/* Called with each scanned record that has ATTR_ERROR (check -v);
+	 * may be NULL. Non-zero return stops the diff. */
+	diff_record_fn on_not_read;
 	void *ctx;
+	/*
+	 * check --portable: a file that is on both sides is compared only
+	 * in these attributes (attr_portable_narrow()); NULL compares all.
+	 * Other kinds are compared as usual: what they record is content.
+	 */
+	const struct attrset *portable;
 };
 
 /*
  * Zeroes sum, then fills its counts (not seconds): events by action,
- * entries and not_read as event.h defines them; sum may be NULL.
+ * entries, not_read and still_not_read as event.h defines them; sum may
+ * be NULL.
  * on_record(new) is called before that record's events. Returns 0, or -1
  * if a stream or a callback failed, a stream is out of order ("scan is out
  * of order: '/b' after '/c'"), or a record names an entity the ruleset
@@ -82,7 +93,8 @@ int diff_run(const struct diff_opts *o, const struct recstream *old,
 /*
  * The events for one key (old or new may be NULL; both have the same kind
  * and key): the core of diff_run, exposed for watch and for tests. Adds to
- * sum's counts (entries and not_read count new, if given); sum may be NULL.
+ * sum's counts (entries and the not read count new, if given); sum may be
+ * NULL.
  */
 int diff_one(const struct diff_opts *o, const struct record *old, const struct record *new,
 	     struct event_summary *sum);

@@ -27,7 +27,8 @@
  *   new       modified: the changed attributes present in new;
  *             added, unreadable: ev->attrs present in new;
  *             renamed: ev->attrs present in new
- *   error     unreadable only: ATTR_ERROR of new (left out if new has none)
+ *   error     unreadable and added: ATTR_ERROR of new (left out if new
+ *             has none; an added entity may have been read only in part)
  *   tags      the union of the rules' tags, each once, in the order first
  *             met (rules in order, each rule's tags in order); [] if none
  * ATTR_ERROR never appears inside old/new: it is the "error" member.
@@ -39,6 +40,7 @@
  *   modified  /etc  [1003606 critical +2]  mode: 0755 -> 0700
  *   added  /etc/new.conf  [1003513 medium]
  *   unreadable  /root/x  [1003513 medium]  Permission denied
+ *   added  /root/new  [1003513 medium]  Permission denied
  *   renamed  /new  [1003513 medium]  from /old
  * Keys and values are escaped (escape.h) so no control character reaches
  * a terminal raw; an attribute missing on one side prints as "(none)";
@@ -101,6 +103,7 @@ struct event_summary {
 	uint64_t added, removed, modified, renamed, unreadable;	/* events */
 	uint64_t entries;	/* entities found by the scan */
 	uint64_t not_read;	/* of those, not read (ATTR_ERROR) */
+	uint64_t still_not_read;	/* of those, not read as at baseline (the same error) */
 	double seconds;
 };
 
@@ -109,12 +112,15 @@ uint64_t event_summary_events(const struct event_summary *sum);
 
 /*
  * Appends the summary line check prints on stderr, one line:
- *   "1 modified; 5323 entries, 5309 read, 14 not read; 1 event in 0.4s"
+ *   "1 modified; 5323 entries, 5309 read, 14 not read (13 as at baseline);
+ *    1 event in 0.4s"
  * The first part lists the non-zero action counts in the order added,
  * removed, modified, renamed, unreadable ("3 added, 1 removed"), or says
  * "no changes". "entry" and "event" are singular for a count of 1.
  * "unreadable" counts events (entities that became unreadable), "not read"
- * every entry this scan could not read, whether reported now or before.
+ * every entry this scan could not read, whether reported now or before;
+ * the parenthesis, there when some were not read, how many of those the
+ * baseline could not read either, for the same reason (no event now).
  */
 void event_summary_format(struct strbuf *out, const struct event_summary *sum);
 

@@ -68,6 +68,10 @@ struct source_opts {
 	 * src/cmd/cmd_check.c). NULL: none. */
 	void (*confine)(void *ctx);
 	void *confine_ctx;
+	/* Files: record the owner and group names (from root's /etc/passwd
+	 * and /etc/group) wherever uid and gid are recorded: what a
+	 * baseline keeps for check --portable (attr.h). */
+	bool names;
 };
 
 struct source_stats {

@@ -123,6 +123,7 @@ static void source_setup(struct source_opts *so, const struct baseline_opts *o, 
 	so->skip = (const char *const *)own;
 	so->nskip = CMD_OWN_FILES;
 	so->warn_missing = true;
+	so->names = true;	/* for check --portable */
 	so->confine = o->no_sandbox ? NULL : confine;
 }
 

@@ -9,6 +9,7 @@
 #include "imscan/cmd.h"
 #include "imscan/diff.h"
 #include "imscan/error.h"
+#include "imscan/escape.h"
 #include "imscan/source.h"
 #include "imscan/tee.h"
 #include "imscan/xalloc.h"
@@ -24,7 +25,8 @@
 
 static const char usage_text[] =
 	"usage: imscan check [-b FILE] [--root DIR] [--format json|text] [--update]\n"
-	"                    [--jobs N] [--quick] [-q] [--no-sandbox]\n"
+	"                    [--portable[=ATTR,...]] [--jobs N] [--quick] [-q] [-v]\n"
+	"                    [--no-sandbox]\n"
 	"\n"
 	"Scan again with the rules embedded in the baseline and print one event per\n"
 	"changed entity (imscan(1), EVENTS). Exit status: 0 no differences,\n"
@@ -36,11 +38,18 @@ static const char usage_text[] =
 	"                        a terminal) or text\n"
 	"  -u, --update          after reporting, replace the baseline with the current\n"
 	"                        state (atomically; the rules stay those of the baseline)\n"
+	"      --portable[=ATTR,...]\n"
+	"                        compare files only in what a copy keeps (type, mode,\n"
+	"                        owner and group names, size, content, target, xattrs,\n"
+	"                        ACL, capabilities, flags, rdev) and in the attributes\n"
+	"                        listed, e.g. --portable=mtime (imscan(1), PORTABLE\n"
+	"                        COMPARISONS)\n"
 	"  -j, --jobs N          hashing threads (default: online CPUs)\n"
 	"      --quick           do not re-read an entry whose type, size, mtime, ctime,\n"
 	"                        inode and device match the baseline (see imscan(1),\n"
 	"                        QUICK CHECKS, for what that trusts)\n"
 	"  -q, --quiet           no summary line on stderr\n"
+	"  -v, --verbose         name on stderr each entry that could not be read\n"
 	"      --no-sandbox      do not confine the check with Landlock and seccomp\n"
 	"                        (see imscan(1), HARDENING)\n"
 	"  -h, --help            this help\n";
@@ -52,9 +61,34 @@ struct check_opts {
 	bool update;
 	bool quiet;
 	bool quick;
+	bool verbose;
 	bool no_sandbox;
+	bool portable;
+	struct attrset portable_attrs;
 	unsigned jobs;
 };
+
+/* --portable=mtime,nlink: file attributes compared beside the portable set. */
+static int parse_portable(const char *s, struct attrset *out)
+{
+	char *list = xstrdup(s ? s : ""), *save = NULL;
+	int r = 0;
+
+	*out = attr_portable();
+	for (char *t = strtok_r(list, ",", &save); t && !r; t = strtok_r(NULL, ",", &save)) {
+		enum attr_id a;
+
+		if (attr_lookup(t, &a) < 0 || !(attr_table[a].kinds & KINDBIT(KIND_FILE)) ||
+		    (attr_table[a].flags & ATTRF_INTERNAL))
+			r = error("--portable: '%s' is not an attribute of files", t);
+		else
+			attrset_add(out, a);
+	}
+	if (!r && s && !*s)
+		r = error("--portable=: expected attribute names, such as mtime");
+	free(list);
+	return r;
+}
 
 /* 0 to run, or -1 to stop; *status is the exit status either way. */
 static int parse(int argc, char **argv, struct check_opts *o, int *status)
@@ -67,6 +101,8 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "quick", no_argument, NULL, 'Q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "portable", optional_argument, NULL, 'P' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -77,7 +113,7 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 	opterr = 0;
 	optind = 1;
 	*status = EXIT_TROUBLE;
-	while (!r && (c = getopt_long(argc, argv, ":b:f:uj:qh", longopts, NULL)) != -1) {
+	while (!r && (c = getopt_long(argc, argv, ":b:f:uj:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->file = optarg; break;
 		case 'R': o->root = optarg; break;
@@ -86,6 +122,11 @@ static int parse(int argc, char **argv, struct check_opts *o, int *status)
 		case 'j': r = cmd_parse_uint("--jobs", optarg, 1, 1024, &o->jobs); break;
 		case 'q': o->quiet = true; break;
 		case 'Q': o->quick = true; break;
+		case 'v': o->verbose = true; break;
+		case 'P':
+			o->portable = true;
+			r = parse_portable(optarg, &o->portable_attrs);
+			break;
 		case 'S': o->no_sandbox = true; break;
 		case 'h': fputs(usage_text, stdout); *status = EXIT_SAME; return -1;
 		default: cmd_getopt_error("check", c, argv, longopts); return -1;
@@ -126,6 +167,23 @@ static int on_record(void *ctx, const struct record *r)
 	struct check_ctx *c = ctx;
 
 	return c->update ? baseline_writer_add(c->update, r) : 0;
+}
+
+/* -v: "imscan: not read: /root: Permission denied", one line per entry. */
+static int on_not_read(void *ctx, const struct record *r)
+{
+	struct strbuf line;
+	size_t n;
+	const unsigned char *why = record_bytes(r, ATTR_ERROR, &n);
+
+	(void)ctx;
+	strbuf_init(&line);
+	text_add_escaped(&line, record_key(r), r->keylen);
+	strbuf_adds(&line, ": ");
+	text_add_escaped(&line, why, n);
+	fprintf(stderr, "imscan: not read: %s\n", line.buf);
+	strbuf_release(&line);
+	return 0;
 }
 
 static void summary(const struct event_summary *s, const char *file, bool updated)
@@ -223,6 +281,8 @@ static struct source_run *open_sources(struct check_ctx *c, const char *root,
 	so.max_key = BASELINE_MAX_FIELD;
 	so.skip = (const char *const *)own;
 	so.nskip = CMD_OWN_FILES;
+	/* what --portable compares, and what an updated baseline keeps */
+	so.names = c->o->portable || c->o->update;
 	if (c->o->quick) {
 		so.lookup = lookup;
 		so.lookup_ctx = c;
@@ -235,6 +295,17 @@ static struct source_run *open_sources(struct check_ctx *c, const char *root,
 		return NULL;
 	}
 	return sc;
+}
+
+static struct diff_opts diff_opts_for(const struct check_opts *o, const struct ruleset *rs,
+				      struct check_ctx *ctx)
+{
+	return (struct diff_opts){
+		.rules = rs, .host = cmd_hostname(), .source = "check", .time = cmd_now(),
+		.on_event = on_event, .on_record = on_record,
+		.on_not_read = o->verbose ? on_not_read : NULL, .ctx = ctx,
+		.portable = o->portable ? &o->portable_attrs : NULL,
+	};
 }
 
 static int run(const struct check_opts *o, const char *file)
@@ -271,7 +342,8 @@ static int run(const struct check_opts *o, const char *file)
 	if (ruleset_load_json(&rs, h.rules_json, strlen(h.rules_json), "baseline rules") < 0 ||
 	    !(root = cmd_resolve_root(o->root ? o->root : h.root)))
 		goto cleanup;
-	if (strcmp(root, h.root))
+	/* --portable says another root is meant */
+	if (strcmp(root, h.root) && !o->portable)
 		warning("checking root '%s' against a baseline of '%s'", root, h.root);
 	if (cmd_own_files(file, own) < 0 || !(sc = open_sources(&ctx, root, &rs, own, &h)))
 		goto cleanup;
@@ -280,7 +352,7 @@ static int run(const struct check_opts *o, const char *file)
 	if (!(ctx.sinks = sink_list_new()) ||
 	    sink_list_add(ctx.sinks, o->format, &(struct sink_conf){ .out = stdout }, "stdout") < 0)
 		goto cleanup;
-	d = (struct diff_opts){ &rs, cmd_hostname(), "check", cmd_now(), on_event, on_record, &ctx };
+	d = diff_opts_for(o, &rs, &ctx);
 	teed = tee_main(ctx.tee);
 	news = sources_stream(sc);
 	if (diff_run(&d, &teed, &news, &sum) < 0)

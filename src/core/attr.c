@@ -11,6 +11,7 @@
 #define F KINDBIT(KIND_FILE)
 #define STD ATTRF_STANDARD
 #define ND ATTRF_NOT_DIR
+#define PO ATTRF_PORTABLE
 #define U KINDBIT(KIND_USER)
 #define G KINDBIT(KIND_GROUP)
 #define PK KINDBIT(KIND_PACKAGE)
@@ -22,13 +23,13 @@
 #define BY ATTR_T_BYTES
 
 const struct attr_info attr_table[ATTR__COUNT] = {
-	[ATTR_TYPE]    = { "type",    ATTR_T_INT,   ATTR_PR_FTYPE, F, STD, "file type" },
-	[ATTR_MODE]    = { "mode",    ATTR_T_INT,   ATTR_PR_MODE,  F, STD, "permission bits, setuid, setgid, sticky" },
+	[ATTR_TYPE]    = { "type",    ATTR_T_INT,   ATTR_PR_FTYPE, F, STD | PO, "file type" },
+	[ATTR_MODE]    = { "mode",    ATTR_T_INT,   ATTR_PR_MODE,  F, STD | PO, "permission bits, setuid, setgid, sticky" },
 	[ATTR_UID]     = { "uid",     ATTR_T_INT,   ATTR_PR_DEC,   F | U, STD, "owner's user id" },
 	[ATTR_GID]     = { "gid",     ATTR_T_INT,   ATTR_PR_DEC,   F | U | G, STD, "group id" },
-	[ATTR_OWNER]   = { "owner",   ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "owner's name in the scanned root's /etc/passwd" },
-	[ATTR_GROUP]   = { "group",   ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "group's name in the scanned root's /etc/group" },
-	[ATTR_SIZE]    = { "size",    ATTR_T_INT,   ATTR_PR_DEC,   F | MD, STD | ND, "size in bytes" },
+	[ATTR_OWNER]   = { "owner",   ATTR_T_BYTES, ATTR_PR_STR,   F, PO, "owner's name in the scanned root's /etc/passwd" },
+	[ATTR_GROUP]   = { "group",   ATTR_T_BYTES, ATTR_PR_STR,   F, PO, "group's name in the scanned root's /etc/group" },
+	[ATTR_SIZE]    = { "size",    ATTR_T_INT,   ATTR_PR_DEC,   F | MD, STD | ND | PO, "size in bytes" },
 	[ATTR_MTIME]   = { "mtime",   ATTR_T_INT,   ATTR_PR_TIME,  F, STD | ND, "content modification time" },
 	[ATTR_CTIME]   = { "ctime",   ATTR_T_INT,   ATTR_PR_TIME,  F, STD | ND, "inode change time" },
 	[ATTR_ATIME]   = { "atime",   ATTR_T_INT,   ATTR_PR_TIME,  F, 0, "access time" },
@@ -37,17 +38,17 @@ const struct attr_info attr_table[ATTR__COUNT] = {
 	[ATTR_DEVICE]  = { "device",  ATTR_T_INT,   ATTR_PR_DEVNO, F, 0, "device of the containing file system" },
 	[ATTR_NLINK]   = { "nlink",   ATTR_T_INT,   ATTR_PR_DEC,   F, STD | ND, "number of hard links" },
 	[ATTR_BLOCKS]  = { "blocks",  ATTR_T_INT,   ATTR_PR_DEC,   F, 0, "512-byte blocks allocated" },
-	[ATTR_RDEV]    = { "rdev",    ATTR_T_INT,   ATTR_PR_DEVNO, F, STD, "device number of a device node" },
-	[ATTR_TARGET]  = { "target",  ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "symbolic link target" },
-	[ATTR_XATTRS]  = { "xattrs",  ATTR_T_BYTES, ATTR_PR_XATTRS, F, STD, "extended attribute names and value digests" },
-	[ATTR_ACL]     = { "acl",     ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "POSIX access and default ACL" },
-	[ATTR_CAPS]    = { "caps",    ATTR_T_BYTES, ATTR_PR_STR,   F, STD, "file capabilities" },
-	[ATTR_SELINUX] = { "selinux", ATTR_T_BYTES, ATTR_PR_STR,   F, 0, "SELinux label" },
-	[ATTR_FLAGS]   = { "flags",   ATTR_T_INT,   ATTR_PR_FLAGS, F, STD, "chattr flags (immutable, append-only, ...)" },
-	[ATTR_SHA256]  = { "sha256",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "SHA-256 of the content" },
-	[ATTR_SHA512]  = { "sha512",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "SHA-512 of the content" },
-	[ATTR_BLAKE2B] = { "blake2b", ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "BLAKE2b-256 of the content" },
-	[ATTR_XXH128]  = { "xxh128",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH, "XXH3-128 of the content (fast, not cryptographic)" },
+	[ATTR_RDEV]    = { "rdev",    ATTR_T_INT,   ATTR_PR_DEVNO, F, STD | PO, "device number of a device node" },
+	[ATTR_TARGET]  = { "target",  ATTR_T_BYTES, ATTR_PR_STR,   F, STD | PO, "symbolic link target" },
+	[ATTR_XATTRS]  = { "xattrs",  ATTR_T_BYTES, ATTR_PR_XATTRS, F, STD | PO, "extended attribute names and value digests" },
+	[ATTR_ACL]     = { "acl",     ATTR_T_BYTES, ATTR_PR_STR,   F, STD | PO, "POSIX access and default ACL" },
+	[ATTR_CAPS]    = { "caps",    ATTR_T_BYTES, ATTR_PR_STR,   F, STD | PO, "file capabilities" },
+	[ATTR_SELINUX] = { "selinux", ATTR_T_BYTES, ATTR_PR_STR,   F, PO, "SELinux label" },
+	[ATTR_FLAGS]   = { "flags",   ATTR_T_INT,   ATTR_PR_FLAGS, F, STD | PO, "chattr flags (immutable, append-only, ...)" },
+	[ATTR_SHA256]  = { "sha256",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH | PO, "SHA-256 of the content" },
+	[ATTR_SHA512]  = { "sha512",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH | PO, "SHA-512 of the content" },
+	[ATTR_BLAKE2B] = { "blake2b", ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH | PO, "BLAKE2b-256 of the content" },
+	[ATTR_XXH128]  = { "xxh128",  ATTR_T_BYTES, ATTR_PR_HEX,   F | PR | MD, ATTRF_HASH | PO, "XXH3-128 of the content (fast, not cryptographic)" },
 	[ATTR_ERROR]   = { "error",   ATTR_T_BYTES, ATTR_PR_STR,   ~0u, ATTRF_INTERNAL, "why the entity could not be read" },
 	[ATTR_GECOS]   = { "gecos",   BY, ATTR_PR_STR, U, STD, "comment (full name) field" },
 	[ATTR_HOME]    = { "home",    BY, ATTR_PR_STR, U, STD, "home directory" },
@@ -133,6 +134,57 @@ struct attrset attr_standard(enum kind k, enum attr_id hash)
 	if (attr_is_hash(hash) && (attr_table[hash].kinds & KINDBIT(k)))
 		attrset_add(&s, hash);
 	return s;
+}
+
+struct attrset attr_portable(void)
+{
+	struct attrset s = ATTRSET_EMPTY;
+
+	for (int a = 0; a < ATTR__COUNT; a++)
+		if (attr_table[a].flags & PO)
+			attrset_add(&s, (enum attr_id)a);
+	return s;
+}
+
+/* A number and the name that stands for it in portable comparisons. */
+static const struct { enum attr_id num, name; } named_ids[] = {
+	{ ATTR_UID, ATTR_OWNER },
+	{ ATTR_GID, ATTR_GROUP },
+};
+
+/* chattr flags a user set (FS_FL_USER_MODIFIABLE), 0 where none are
+ * recorded: not those a file system sets itself (extents, indexed,
+ * inline-data), which differ between file system types. */
+static int64_t user_flags(const struct record *r)
+{
+	return record_has(r, ATTR_FLAGS) ? r->val[ATTR_FLAGS].i & FS_FL_USER_MODIFIABLE : 0;
+}
+
+struct attrset attr_portable_narrow(const struct attrset *which,
+				    const struct attrset *portable,
+				    const struct record *a, const struct record *b)
+{
+	struct attrset out = *which;
+
+	attrset_and(&out, portable);
+	if (user_flags(a) == user_flags(b))
+		attrset_del(&out, ATTR_FLAGS);
+	for (size_t i = 0; i < sizeof(named_ids) / sizeof(named_ids[0]); i++) {
+		enum attr_id num = named_ids[i].num, name = named_ids[i].name;
+
+		if (!attrset_has(which, num) && !attrset_has(which, name))
+			continue;
+		if (record_has(a, name) && record_has(b, name)) {
+			attrset_add(&out, name);
+			if (!attrset_has(portable, num))
+				attrset_del(&out, num);
+		} else {
+			attrset_del(&out, name);
+			if (attrset_has(which, num))
+				attrset_add(&out, num);
+		}
+	}
+	return out;
 }
 
 struct attrset attr_for_type(int ft)

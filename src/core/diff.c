@@ -63,20 +63,21 @@ static enum action entity_action(const struct record *old, const struct record *
 	 * the same reason, what could be read (its stat) is compared as
 	 * usual, so that a non-root check of an unchanged system is quiet.
 	 */
-	if (new && record_has(new, ATTR_ERROR) && !(old && attr_equal(old, new, ATTR_ERROR)))
-		return ACT_UNREADABLE;
 	if (!new)
 		return ACT_REMOVED;
+	/* new, however little of it could be read: `added`, with the error */
 	if (!old)
 		return ACT_ADDED;
+	if (record_has(new, ATTR_ERROR) && !attr_equal(old, new, ATTR_ERROR))
+		return ACT_UNREADABLE;
 	return ACT_MODIFIED;
 }
 
 /* Adds one rule's view of the key to the event, if it belongs there. */
 static void judge_rule(struct pick *p, const struct rule_view *v, const struct record *old,
-		       const struct record *new)
+		       const struct record *new, const struct attrset *portable)
 {
-	struct attrset changed;
+	struct attrset changed, which;
 
 	switch (p->act) {
 	case ACT_ADDED:
@@ -93,7 +94,10 @@ static void judge_rule(struct pick *p, const struct rule_view *v, const struct r
 		/* a rule on one side only has nothing to compare with */
 		if (!v->in_old || !v->in_new)
 			break;
-		changed = attr_changed(old, new, &v->attrs);
+		which = v->attrs;
+		if (portable && new->kind == KIND_FILE)
+			which = attr_portable_narrow(&v->attrs, portable, old, new);
+		changed = attr_changed(old, new, &which);
 		if (!attrset_empty(&changed))
 			pick_rule(p, v->rule, &changed);
 		break;
@@ -159,10 +163,16 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 
 	if (check_ents(rs, old, "baseline") < 0 || check_ents(rs, new, "scan") < 0)
 		return -1;
-	if (new && sum) {
-		sum->entries++;
-		sum->not_read += record_has(new, ATTR_ERROR);
+	if (new && record_has(new, ATTR_ERROR)) {
+		if (sum) {
+			sum->not_read++;
+			sum->still_not_read += old && attr_equal(old, new, ATTR_ERROR);
+		}
+		if (o->on_not_read && o->on_not_read(o->ctx, new))
+			return -1;
 	}
+	if (new && sum)
+		sum->entries++;
 	if (!old && !new)
 		return 0;
 	if ((size_t)on + nn > RULES_ON_STACK &&
@@ -182,7 +192,7 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 		v.in_new = take_rule(rs, new, &j, &v);
 		/* ATTR_ERROR says why, it is not a property that changed */
 		attrset_del(&v.attrs, ATTR_ERROR);
-		judge_rule(&p, &v, old, new);
+		judge_rule(&p, &v, old, new, o->portable);
 	}
 	ret = p.n ? emit(o, &p, old, new, sum) : 0;
 	if (p.rules != stack)

@@ -71,9 +71,11 @@ void event_summary_format(struct strbuf *l, const struct event_summary *sum)
 	}
 	if (!events)
 		strbuf_adds(l, "no changes");
-	strbuf_addf(l, "; %" PRIu64 " %s, %" PRIu64 " read, %" PRIu64 " not read; "
-		    "%" PRIu64 " %s in %.1fs",
+	strbuf_addf(l, "; %" PRIu64 " %s, %" PRIu64 " read, %" PRIu64 " not read",
 		    sum->entries, sum->entries == 1 ? "entry" : "entries",
-		    sum->entries - sum->not_read, sum->not_read,
+		    sum->entries - sum->not_read, sum->not_read);
+	if (sum->not_read)
+		strbuf_addf(l, " (%" PRIu64 " as at baseline)", sum->still_not_read);
+	strbuf_addf(l, "; %" PRIu64 " %s in %.1fs",
 		    events, events == 1 ? "event" : "events", sum->seconds);
 }

@@ -192,7 +192,7 @@ void event_to_json(struct strbuf *out, const struct event *ev)
 		json_attrs(out, "new", ent, &ev->attrs);
 		break;
 	}
-	if (ev->action == ACT_UNREADABLE && record_has(ent, ATTR_ERROR)) {
+	if ((ev->action == ACT_UNREADABLE || ev->action == ACT_ADDED) && record_has(ent, ATTR_ERROR)) {
 		strbuf_addc(out, ',');
 		attr_json_member(out, ent, ATTR_ERROR);
 	}

@@ -116,6 +116,7 @@ void event_to_text(struct strbuf *out, const struct event *ev)
 		}
 		break;
 	case ACT_UNREADABLE:
+	case ACT_ADDED:
 		if (record_has(ent, ATTR_ERROR)) {
 			const unsigned char *p = record_bytes(ent, ATTR_ERROR, &len);
 
@@ -123,7 +124,6 @@ void event_to_text(struct strbuf *out, const struct event *ev)
 			text_add_escaped(out, p, len);
 		}
 		break;
-	case ACT_ADDED:
 	case ACT_REMOVED:
 		break;
 	}

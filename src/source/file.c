@@ -65,6 +65,7 @@ struct fsrc {
 	size_t nskip;
 	source_lookup_fn lookup;	/* --quick */
 	void *lookup_ctx;
+	bool names;		/* source_opts.names */
 	int have_head;
 	int walk_done;
 	struct source_stats stats;
@@ -367,6 +368,12 @@ static int fill_one(struct fsrc *s, struct pool_slot *slot)
 	record_set_key(&slot->rec, KIND_FILE, e->path, e->pathlen);
 	/* Not a rule's attribute, but what --quick needs to trust a record. */
 	attrset_add(&slot->want, ATTR_DEVICE);
+	if (s->names) {
+		if (attrset_has(&slot->want, ATTR_UID))
+			attrset_add(&slot->want, ATTR_OWNER);
+		if (attrset_has(&slot->want, ATTR_GID))
+			attrset_add(&slot->want, ATTR_GROUP);
+	}
 	if (probe(s, e, slot) < 0)
 		return -1;
 	if (why && !e->err && !record_has(&slot->rec, ATTR_ERROR))
@@ -452,6 +459,7 @@ static int file_open(void **state, const struct source_opts *o)
 	s->max_key = o->max_key ? o->max_key : SIZE_MAX / 2;
 	s->lookup = o->lookup;
 	s->lookup_ctx = o->lookup_ctx;
+	s->names = o->names;
 	for (size_t i = 0; i < o->nskip; i++)
 		add_skip(s, o->root && *o->root ? o->root : "/", o->skip[i]);
 	attrset_add(&all, ATTR_DEVICE);

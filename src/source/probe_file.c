@@ -30,10 +30,18 @@
 #include "imscan/strbuf.h"
 #include "imscan/xalloc.h"
 
+/* Most files of a tree have one owner: the last answer is kept. */
+struct last_name {
+	bool valid;
+	uint32_t id;
+	const char *name;	/* borrowed from the table; NULL: none */
+};
+
 struct probe {
 	char *root;
 	bool names_loaded;
 	struct idtable users, groups;
+	struct last_name owner, group;	/* the last lookup in each */
 	const enum attr_id *hash_ids;	/* digest_algs() */
 	size_t nhash;
 	struct fattr fa;
@@ -71,6 +79,19 @@ static void load_names(struct probe *p)
 	idtable_load(&p->users, rootfd, "etc/passwd");
 	idtable_load(&p->groups, rootfd, "etc/group");
 	close(rootfd);
+}
+
+static const char *id_name(struct probe *p, const struct idtable *t, struct last_name *last,
+			   uint32_t id)
+{
+	if (last->valid && last->id == id)
+		return last->name;
+	if (!p->names_loaded)
+		load_names(p);
+	last->valid = true;
+	last->id = id;
+	last->name = idtable_find(t, id);
+	return last->name;
 }
 
 struct probe *probe_new(const char *root)
@@ -123,18 +144,12 @@ static void set_stat_attrs(struct probe *p, struct record *rec, const struct sta
 		record_set_int(rec, ATTR_UID, stx->stx_uid);
 	if ((stx->stx_mask & STATX_GID) && attrset_has(want, ATTR_GID))
 		record_set_int(rec, ATTR_GID, stx->stx_gid);
-	if ((stx->stx_mask & STATX_UID) && attrset_has(want, ATTR_OWNER)) {
-		if (!p->names_loaded)
-			load_names(p);
-		if ((name = idtable_find(&p->users, stx->stx_uid)))
-			record_set_str(rec, ATTR_OWNER, name);
-	}
-	if ((stx->stx_mask & STATX_GID) && attrset_has(want, ATTR_GROUP)) {
-		if (!p->names_loaded)
-			load_names(p);
-		if ((name = idtable_find(&p->groups, stx->stx_gid)))
-			record_set_str(rec, ATTR_GROUP, name);
-	}
+	if ((stx->stx_mask & STATX_UID) && attrset_has(want, ATTR_OWNER) &&
+	    (name = id_name(p, &p->users, &p->owner, stx->stx_uid)))
+		record_set_str(rec, ATTR_OWNER, name);
+	if ((stx->stx_mask & STATX_GID) && attrset_has(want, ATTR_GROUP) &&
+	    (name = id_name(p, &p->groups, &p->group, stx->stx_gid)))
+		record_set_str(rec, ATTR_GROUP, name);
 	if ((stx->stx_mask & STATX_SIZE) && attrset_has(want, ATTR_SIZE))
 		record_set_int(rec, ATTR_SIZE, (int64_t)stx->stx_size);
 	if ((stx->stx_mask & STATX_MTIME) && attrset_has(want, ATTR_MTIME))

@@ -57,7 +57,8 @@ START_TEST(test_row_complete)
 	ck_assert_msg(ai->print <= ATTR_PR_XATTRS, "'%s': printer", ai->name);
 	ck_assert_msg(ai->kinds != 0, "'%s': no kind has it", ai->name);
 	ck_assert_msg(ai->help && *ai->help, "'%s': no help", ai->name);
-	ck_assert_msg(!(ai->flags & ~(ATTRF_STANDARD | ATTRF_NOT_DIR | ATTRF_HASH | ATTRF_INTERNAL)),
+	ck_assert_msg(!(ai->flags & ~(ATTRF_STANDARD | ATTRF_NOT_DIR | ATTRF_HASH | ATTRF_INTERNAL |
+				    ATTRF_PORTABLE)),
 		      "'%s': unknown flag", ai->name);
 	/* NOT_DIR narrows STANDARD; alone it would mean nothing. */
 	if (ai->flags & ATTRF_NOT_DIR)
@@ -90,7 +91,8 @@ START_TEST(test_hash_rows)
 		/* files, and the executables of processes and modules */
 		ck_assert_uint_eq(attr_table[a].kinds,
 				  KINDBIT(KIND_FILE) | KINDBIT(KIND_PROCESS) | KINDBIT(KIND_MODULE));
-		ck_assert_uint_eq(attr_table[a].flags, ATTRF_HASH);
+		/* a copy keeps the content */
+		ck_assert_uint_eq(attr_table[a].flags, ATTRF_HASH | ATTRF_PORTABLE);
 	}
 	assert_set_eq(hashes, UNIT_ATTRS(ATTR_SHA256, ATTR_SHA512, ATTR_BLAKE2B, ATTR_XXH128));
 	ck_assert(!attr_is_hash(ATTR_SIZE));
@@ -223,6 +225,120 @@ START_TEST(test_for_type)
 	assert_set_eq(attr_for_type(FT_BLOCKDEV), UNIT_ATTRS(FILE_ALL, NOT_DIR, ATTR_RDEV));
 	assert_set_eq(attr_for_type(FT_FIFO), UNIT_ATTRS(FILE_ALL, NOT_DIR));
 	assert_set_eq(attr_for_type(FT_SOCKET), UNIT_ATTRS(FILE_ALL, NOT_DIR));
+}
+END_TEST
+
+/* ---- portable comparisons (check --portable) ------------------------------- */
+
+#define PORTABLE ATTR_TYPE, ATTR_MODE, ATTR_OWNER, ATTR_GROUP, ATTR_SIZE, ATTR_RDEV, \
+	ATTR_TARGET, ATTR_XATTRS, ATTR_ACL, ATTR_CAPS, ATTR_SELINUX, ATTR_FLAGS, \
+	ATTR_SHA256, ATTR_SHA512, ATTR_BLAKE2B, ATTR_XXH128
+
+/* What a faithful copy keeps; never what a copy gets anew (inode, device,
+ * ctime, ...), mtime only when asked, numbers only through names. */
+START_TEST(test_portable_set)
+{
+	struct attrset p = attr_portable();
+	int a;
+
+	assert_set_eq(p, UNIT_ATTRS(PORTABLE));
+	ATTRSET_FOREACH(a, &p) {
+		ck_assert_msg(attr_table[a].kinds & KINDBIT(KIND_FILE), "'%s' is not of files",
+			      attr_name((enum attr_id)a));
+		ck_assert(!(attr_table[a].flags & ATTRF_INTERNAL));
+	}
+}
+END_TEST
+
+static void set_names(struct record *r, uint32_t uid, const char *owner, const char *group)
+{
+	record_set_int(r, ATTR_UID, uid);
+	record_set_int(r, ATTR_GID, uid);
+	if (owner)
+		record_set_str(r, ATTR_OWNER, owner);
+	if (group)
+		record_set_str(r, ATTR_GROUP, group);
+}
+
+/* Each case: the names on each side (NULL: none), and whether the owner
+ * and the group are compared by name (else by number). */
+static const struct {
+	const char *owner_a, *group_a, *owner_b, *group_b;
+	bool by_owner, by_group;
+} narrow_cases[] = {
+	{ "alice", "staff", "alice", "staff", true, true },
+	{ "alice", "staff", "bob", "staff", true, true },	/* compared, they differ */
+	{ NULL, "staff", "alice", "staff", false, true },	/* no owner name on a side */
+	{ "alice", "staff", "alice", NULL, true, false },
+	{ NULL, NULL, NULL, NULL, false, false },
+};
+
+START_TEST(test_portable_narrow)
+{
+	struct record a, b;
+	struct attrset which = attr_standard(KIND_FILE, ATTR_SHA256), p = attr_portable();
+	/* no flags on either side: test_portable_flags */
+	struct attrset want = UNIT_ATTRS(ATTR_TYPE, ATTR_MODE, ATTR_SIZE, ATTR_RDEV, ATTR_TARGET,
+					 ATTR_XATTRS, ATTR_ACL, ATTR_CAPS, ATTR_SHA256);
+
+	record_init(&a);
+	record_init(&b);
+	set_names(&a, 1000, narrow_cases[_i].owner_a, narrow_cases[_i].group_a);
+	set_names(&b, 2000, narrow_cases[_i].owner_b, narrow_cases[_i].group_b);
+	attrset_add(&want, narrow_cases[_i].by_owner ? ATTR_OWNER : ATTR_UID);
+	attrset_add(&want, narrow_cases[_i].by_group ? ATTR_GROUP : ATTR_GID);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), want);
+	assert_set_eq(attr_portable_narrow(&which, &p, &b, &a), want);
+	record_release(&a);
+	record_release(&b);
+}
+END_TEST
+
+/* Flags compare as what a user can set: ext4's extents on one side only,
+ * or no flags recorded on one side, is no difference; immutable is. */
+START_TEST(test_portable_flags)
+{
+	struct record a, b;
+	struct attrset which = UNIT_ATTRS(ATTR_MODE, ATTR_FLAGS), p = attr_portable();
+
+	record_init(&a);
+	record_init(&b);
+	record_set_int(&a, ATTR_FLAGS, FS_EXTENT_FL | FS_INDEX_FL);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE));
+	record_set_int(&b, ATTR_FLAGS, 0);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE));
+	record_set_int(&b, ATTR_FLAGS, FS_IMMUTABLE_FL);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE, ATTR_FLAGS));
+	record_unset(&b, ATTR_FLAGS);
+	record_set_int(&a, ATTR_FLAGS, FS_EXTENT_FL | FS_APPEND_FL);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE, ATTR_FLAGS));
+	record_release(&a);
+	record_release(&b);
+}
+END_TEST
+
+/* A rule without uid and gid compares no owner at all; one that asks for
+ * mtime (--portable=mtime) gets it; a number asked for is kept beside its
+ * name. */
+START_TEST(test_portable_narrow_asked)
+{
+	struct record a, b;
+	struct attrset which = UNIT_ATTRS(ATTR_MODE, ATTR_MTIME, ATTR_INODE);
+	struct attrset p = attr_portable();
+
+	record_init(&a);
+	record_init(&b);
+	set_names(&a, 1, "alice", "staff");
+	set_names(&b, 1, "alice", "staff");
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE));
+	attrset_add(&p, ATTR_MTIME);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b), UNIT_ATTRS(ATTR_MODE, ATTR_MTIME));
+	attrset_add(&which, ATTR_UID);
+	attrset_add(&p, ATTR_UID);
+	assert_set_eq(attr_portable_narrow(&which, &p, &a, &b),
+		      UNIT_ATTRS(ATTR_MODE, ATTR_MTIME, ATTR_UID, ATTR_OWNER));
+	record_release(&a);
+	record_release(&b);
 }
 END_TEST
 
@@ -472,6 +588,10 @@ Suite *make_attr_suite(void)
 	tcase_add_test(reg, test_standard_file_no_hash);
 	tcase_add_test(reg, test_standard_other_kinds);
 	tcase_add_test(reg, test_for_type);
+	tcase_add_test(reg, test_portable_set);
+	tcase_add_loop_test(reg, test_portable_narrow, 0, N(narrow_cases));
+	tcase_add_test(reg, test_portable_narrow_asked);
+	tcase_add_test(reg, test_portable_flags);
 	suite_add_tcase(s, reg);
 	tcase_add_checked_fixture(fmt, setup, teardown);
 	tcase_add_loop_test(fmt, test_format_int, 0, N(int_values));

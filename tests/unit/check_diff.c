@@ -378,15 +378,18 @@ START_TEST(test_unreadable)
 	struct event_summary sum;
 
 	ck_assert_int_eq(RUN(old, new, &l, &sum), 0);
-	/* the rules that select it now; rule 300 of /a is on one side only */
+	/* the rules that select it now; rule 300 of /a is on one side only;
+	 * /c is new: added, with what could be read and the error */
 	ck_assert_str_eq(l.sb.buf,
 			 "unreadable 200 /a type,mode,uid,size,mtime,sha256 rules=100,200\n"
 			 "unreadable 200 /b mode,uid,size rules=200,300\n"
-			 "unreadable 300 /c size\n");
-	ck_assert_uint_eq(sum.unreadable, 3);
+			 "added 300 /c size\n");
+	ck_assert_uint_eq(sum.unreadable, 2);
+	ck_assert_uint_eq(sum.added, 1);
 	ck_assert_uint_eq(sum.removed, 0);
 	ck_assert_uint_eq(sum.entries, 3);
 	ck_assert_uint_eq(sum.not_read, 3);
+	ck_assert_uint_eq(sum.still_not_read, 0);
 	strbuf_release(&l.sb);
 }
 END_TEST
@@ -408,9 +411,18 @@ START_TEST(test_still_unreadable)
 		{ "/c", FT_REGULAR, 0600, 5, 0, E1, "Input/output error" },
 	};
 
-	EXPECT(old, new,
-	       "modified 200 /b mode\n"
-	       "unreadable 200 /c mode,uid\n");
+	struct log l = { 0 };
+	struct event_summary sum;
+
+	ck_assert_int_eq(RUN(old, new, &l, &sum), 0);
+	ck_assert_str_eq(l.sb.buf,
+			 "modified 200 /b mode\n"
+			 "unreadable 200 /c mode,uid\n");
+	/* /a and /b not read, as at baseline; /c for another reason */
+	ck_assert_uint_eq(sum.not_read, 3);
+	ck_assert_uint_eq(sum.still_not_read, 2);
+	ck_assert_uint_eq(sum.entries, 3);
+	strbuf_release(&l.sb);
 }
 END_TEST
 

@@ -263,22 +263,42 @@ START_TEST(test_text_hash_same_ends)
 }
 END_TEST
 
-START_TEST(test_unreadable)
+/*
+ * Read only in part: what was read in "new" and the reason in "error",
+ * for an entity that became unreadable and for a new one (added, so that
+ * a filter on "added" sees it).
+ */
+static const struct {
+	enum action act;
+	const char *key;
+	const char *json, *text;
+} partly_read[] = {
+	{ ACT_UNREADABLE, "/root/x",
+	  HEAD "\"action\":\"unreadable\",\"kind\":\"file\",\"key\":\"/root/x\","
+	  RULE_ETC ",\"new\":{\"type\":\"regular\",\"mode\":\"0600\"},"
+	  "\"error\":\"Permission denied\"," TAGS_ETC,
+	  "unreadable  /root/x  [1003513 medium]  Permission denied" },
+	{ ACT_ADDED, "/root/new",
+	  HEAD "\"action\":\"added\",\"kind\":\"file\",\"key\":\"/root/new\","
+	  RULE_ETC ",\"new\":{\"type\":\"regular\",\"mode\":\"0600\"},"
+	  "\"error\":\"Permission denied\"," TAGS_ETC,
+	  "added  /root/new  [1003513 medium]  Permission denied" },
+};
+
+START_TEST(test_partly_read)
 {
 	struct record r;
 	struct attrset a = SET(ATTR_TYPE, ATTR_MODE, ATTR_SIZE, ATTR_SHA256, ATTR_ERROR);
 	struct event ev;
 
 	record_init(&r);
-	record_set_key(&r, KIND_FILE, "/root/x", 7);
+	record_set_key(&r, KIND_FILE, partly_read[_i].key, strlen(partly_read[_i].key));
 	record_set_int(&r, ATTR_TYPE, FT_REGULAR);
 	record_set_int(&r, ATTR_MODE, 0600);
 	record_set_str(&r, ATTR_ERROR, "Permission denied");
-	ev = make_event(ACT_UNREADABLE, NULL, &r, &a);
-	check_json(&ev, HEAD "\"action\":\"unreadable\",\"kind\":\"file\",\"key\":\"/root/x\","
-		   RULE_ETC ",\"new\":{\"type\":\"regular\",\"mode\":\"0600\"},"
-		   "\"error\":\"Permission denied\"," TAGS_ETC);
-	check_text(&ev, "unreadable  /root/x  [1003513 medium]  Permission denied");
+	ev = make_event(partly_read[_i].act, NULL, &r, &a);
+	check_json(&ev, partly_read[_i].json);
+	check_text(&ev, partly_read[_i].text);
 	record_release(&r);
 }
 END_TEST
@@ -425,13 +445,16 @@ static const struct {
 	struct event_summary sum;
 	const char *want;
 } summaries[] = {
-	{ { .modified = 1, .entries = 5323, .not_read = 14, .seconds = 0.44 },
-	  "1 modified; 5323 entries, 5309 read, 14 not read; 1 event in 0.4s" },
-	{ { 3, 1, 2, 5, 1, 1, 0, 0.04 },
+	{ { .modified = 1, .entries = 5323, .not_read = 14, .still_not_read = 13, .seconds = 0.44 },
+	  "1 modified; 5323 entries, 5309 read, 14 not read (13 as at baseline); 1 event in 0.4s" },
+	{ { .entries = 5323, .not_read = 14, .still_not_read = 14, .seconds = 2 },
+	  "no changes; 5323 entries, 5309 read, 14 not read (14 as at baseline); 0 events in 2.0s" },
+	{ { .added = 3, .removed = 1, .modified = 2, .renamed = 5, .unreadable = 1,
+	    .entries = 1, .seconds = 0.04 },
 	  "3 added, 1 removed, 2 modified, 5 renamed, 1 unreadable; "
 	  "1 entry, 1 read, 0 not read; 12 events in 0.0s" },
 	{ { .unreadable = 2, .entries = 2, .not_read = 2, .seconds = 1.25 },
-	  "2 unreadable; 2 entries, 0 read, 2 not read; 2 events in 1.2s" },
+	  "2 unreadable; 2 entries, 0 read, 2 not read (0 as at baseline); 2 events in 1.2s" },
 	{ { .entries = 0 }, "no changes; 0 entries, 0 read, 0 not read; 0 events in 0.0s" },
 };
 
@@ -542,7 +565,7 @@ Suite *make_event_suite(void)
 	tcase_add_test(tc, test_modified);
 	tcase_add_test(tc, test_modified_type);
 	tcase_add_test(tc, test_text_hash_same_ends);
-	tcase_add_test(tc, test_unreadable);
+	tcase_add_loop_test(tc, test_partly_read, 0, sizeof(partly_read) / sizeof(partly_read[0]));
 	tcase_add_test(tc, test_renamed_and_kind);
 	tcase_add_test(tc, test_time);
 	tcase_add_loop_test(tc, test_key_roundtrip, 0, sizeof(keys) / sizeof(keys[0]));
