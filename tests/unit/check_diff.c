@@ -785,7 +785,7 @@ END_TEST
 START_TEST(test_many_rules_one_key)
 {
 	enum { NR = 40 };
-	static char ids[NR][4];
+	static char ids[NR][12];
 	static struct rule rr[NR];
 	static struct rule *rp[NR];
 	static struct entity e[NR];
