@@ -39,6 +39,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Prints "imscan: <msg>" (or the last error if fmt is NULL) to stderr;
  * returns EXIT_TROUBLE. */
