@@ -21,4 +21,4 @@ jq -r 'select(.action == "added") | .key' w.json | sort -u | wc -l
 jq -c 'select(.action == "removed") | .key' w.json
 jq -c 'select(.action == "modified" and .key != "/data/many")' w.json
 watch_stop 2> stop.err
-grep -c '^imscan: watch: 20000 added, 1 removed[,;] .* in Ts; [0-9]* overflows*$' stop.err
+grep -c '^imscan: watch: 20000 added, 1 removed[,;] .* in [0-9.]*s; [0-9]* overflows*$' stop.err
