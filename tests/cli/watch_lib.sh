@@ -7,12 +7,12 @@ watch_rule() {
 	sed -i 's/"severity": "high",/"severity": "high", "realtime": true,/' rule.json
 }
 
-# Starts imscan watch on b.imdb in the background (events in w.json, stderr in
+# Starts imscan watch on b.imdb (or $WATCH_BASELINE) in the background (events in w.json, stderr in
 # w.err) and returns once it says it is ready.
 watch_start() {
 	: > w.json
 	: > w.err
-	$IMSCAN_WRAP "$IMSCAN" watch -b b.imdb --debounce 50 --backend "$WATCH_BACKEND" "$@" \
+	$IMSCAN_WRAP "$IMSCAN" watch -b "${WATCH_BASELINE:-b.imdb}" --debounce 50 --backend "$WATCH_BACKEND" "$@" \
 		> w.json 2> w.err &
 	WPID=$!
 	watch_ready 1
