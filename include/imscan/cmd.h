@@ -119,6 +119,14 @@ void baseline_path_release(struct baseline_path *bp);
 int cmd_baseline_readable(const char *cmd, const struct baseline_path *bp);
 
 /*
+ * The end of a command that reads the baseline: its file from -b (opt_file,
+ * or NULL) or the default, refused as cmd_baseline_readable() says, else
+ * run(o, file). Returns the exit status.
+ */
+int cmd_on_baseline(const char *cmd, const char *opt_file,
+		    int (*run)(const void *o, const char *file), const void *o);
+
+/*
  * The installed rule library: $IMSCAN_RULES, else IMSCAN_RULESDIR if it
  * exists, else rules/ beside the running binary (a build tree). Caller frees.
  */
