@@ -18,6 +18,8 @@ step 1 chown 1234:5678 root/data/moved.txt
 step 1 chmod u+s root/data/sub/c.txt
 step 1 ln -sfn sub/c.txt root/data/link
 step 2 sh -c 'mkdir root/data/later && echo in > root/data/later/f.txt'
+step 4 mv root/data/later root/data/moved-dir
+step 2 rm -r root/data/moved-dir
 step 0 sh -c 'echo x > root/data/x.tmp; echo y > root/data/skip/y'
 step 1 sh -c 'echo 1 >> root/data/sub/c.txt'
 step 1 sh -c 'echo 2 >> root/data/sub/c.txt'
