@@ -54,8 +54,9 @@ class Watch:
         return 0
 
     def stop(self):
+        """SIGTERM; what it still prints is read, so that it never blocks."""
         self.p.send_signal(signal.SIGTERM)
-        self.p.wait()
+        self.p.communicate()
 
 
 def pct(v, q):
@@ -82,6 +83,8 @@ def latency(imscan, w, backend, samples, debounce):
                 lat.append((time.monotonic() - t0) * 1000)
                 break
     wt.stop()
+    for i in range(samples):
+        os.unlink(w + "/mnt/root/data/lat-%d-%d" % (debounce, i))
     print("  latency --debounce %d: p50 %.1f ms, p99 %.1f ms (%d samples, %d lost)"
           % (debounce, pct(lat, 0.5), pct(lat, 0.99), len(lat), lost))
 
@@ -105,14 +108,22 @@ def rate(imscan, w, backend, n):
         elif ev["action"] == "added" and ev["key"].startswith("/data/rate/"):
             lines += 1
             keys.add(ev["key"])
-    while wt.line(1) is not None:  # anything reported twice comes now
-        lines += 1
+    ev = wt.line(2)
+    while ev is not None:  # anything reported twice comes now
+        if ev["action"] == "added" and ev["key"].startswith("/data/rate/"):
+            lines += 1
+        ev = wt.line(2)
     out = writer.communicate()[0].decode().strip()
     cpu = wt.cpu() - cpu0
     print("  rate: %d files in %.2f s = %.0f files/s to the last event; %d added lines, %d distinct,"
           " %d overflows; %.2f CPU s per 10,000 events (writer: %s)"
           % (n, last - t0, n / (last - t0), lines, len(keys), overflows,
              cpu * 10000 / max(events, 1), out))
+    while True:  # until what is queued has been read
+        c0 = wt.cpu()
+        time.sleep(1)
+        if wt.cpu() == c0:
+            break
     c0 = wt.cpu()
     time.sleep(5)
     print("  idle: %.2f CPU s over 5 s" % (wt.cpu() - c0))
