@@ -6,6 +6,9 @@ watch_rule
 mkdir root/data/skip
 base >/dev/null 2>&1
 cp /bin/sh ./imscan-wtest
+# ln -sf renames a temporary link over the old one: a loaded machine may
+# pause it between the two for longer than a short debounce.
+WATCH_DEBOUNCE=200
 # fanotify runs unconfined: Landlock hides another process's /proc/PID/exe
 # (imscan(1), HARDENING); the inotify run is confined.
 if [ "$WATCH_BACKEND" = fanotify ]; then watch_start --no-sandbox; else watch_start; fi

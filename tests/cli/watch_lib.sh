@@ -1,5 +1,6 @@
 # Helpers for the watch cases: . "$TESTS_CLI/lib.sh"; . "$TESTS_CLI/watch_lib.sh"
 # WATCH_BACKEND (fanotify or inotify) picks the back end; fanotify needs root.
+# WATCH_DEBOUNCE: --debounce (50 ms).
 
 # A realtime rule for everything below /data of the test root (lib.sh's data_rule).
 watch_rule() {
@@ -12,7 +13,7 @@ watch_rule() {
 watch_start() {
 	: > w.json
 	: > w.err
-	$IMSCAN_WRAP "$IMSCAN" watch -b "${WATCH_BASELINE:-b.imdb}" --debounce 50 --backend "$WATCH_BACKEND" "$@" \
+	$IMSCAN_WRAP "$IMSCAN" watch -b "${WATCH_BASELINE:-b.imdb}" --debounce "${WATCH_DEBOUNCE:-50}" --backend "$WATCH_BACKEND" "$@" \
 		> w.json 2> w.err &
 	WPID=$!
 	watch_ready 1
