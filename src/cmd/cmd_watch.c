@@ -343,14 +343,32 @@ static int wait_ms(const struct watcher *w, uint64_t now)
 	return t;
 }
 
+/* Due entries probed between two looks at the kernel's queue. */
+#define DRAIN_EVERY 256
+
+/* Reads what the back end has queued, if anything, without waiting. */
+static int drain_queue(struct watcher *w)
+{
+	struct pollfd p = { w->wb ? watch_fd(w->wb) : -1, POLLIN, 0 };
+
+	if (!w->wb || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+		return 0;
+	return read_events(w);
+}
+
 /* Timers: due events, polls, the --update rewrite. */
 static int due(struct watcher *w, uint64_t now)
 {
 	struct debounce_item it;
+	unsigned n = 0;
 
-	while (debounce_pop(w->db, now, &it))
+	while (debounce_pop(w->db, now, &it)) {
 		if (engine_path(w->eng, it.path, it.what, it.isdir, it.nprocs ? it.procs[0] : NULL) < 0)
 			return -1;
+		/* a writer faster than the probes must not overflow the queue */
+		if (!(++n % DRAIN_EVERY) && drain_queue(w) < 0)
+			return -1;
+	}
 	if (now >= w->next_poll) {
 		if (poll_now(w) < 0)
 			return -1;
