@@ -14,6 +14,8 @@ WATCH_DEBOUNCE=200
 if [ "$WATCH_BACKEND" = fanotify ]; then watch_start --no-sandbox; else watch_start; fi
 wstep 1 'echo more >> root/data/a.txt'
 wstep 1 'echo new > root/data/new.txt'
+# opened for writing and closed unchanged: the kernel reports it, nothing changed
+step 0 sh -c ': >> root/data/a.txt; cat root/data/a.txt > /dev/null'
 step 1 rm root/data/b.txt
 step 2 mv root/data/new.txt root/data/moved.txt
 step 1 chmod 600 root/data/moved.txt
