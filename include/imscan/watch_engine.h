@@ -8,8 +8,9 @@
  * back end watches (engine_bases), their other kinds are polled
  * (engine_poll). An entity whose base is "/" and that is not
  * executables_only counts for executables only (a regular file with an
- * execute bit): watching every file of a host in real time is not what a
- * rule on "/" asks for.
+ * execute bit, or a "#!" script): watching every file of a host in real
+ * time is not what a rule on "/" asks for. A file that becomes executable
+ * is `added` under such a rule, one that stops being so `removed`.
  *
  * engine_path() probes one path as check's scan would (file_probe_one,
  * with every rule, so the store stays what a check would write), compares

@@ -1,11 +1,15 @@
 /* engine.c - the baseline's state and one path's change (watch_engine.h). */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imscan/baseline.h"
 #include "imscan/diff.h"
 #include "imscan/error.h"
 #include "imscan/file.h"
+#include "imscan/select.h"
+#include "imscan/walk.h"
 #include "imscan/watch_backend.h"
 #include "imscan/xalloc.h"
 #include "watch_engine_impl.h"
@@ -92,6 +96,7 @@ static void classify(struct engine *e)
 			continue;
 		}
 		e->exec_only[i] = !strcmp(en->base, "/") && !en->executables_only;
+		e->any_exec_only |= e->exec_only[i];
 		add_base(e, en->base);
 	}
 }
@@ -182,15 +187,15 @@ static bool own_file(const struct engine *e, const char *path)
 	return false;
 }
 
-/* in with only its watched entities, in *out; NULL if none is left. */
 const struct record *engine_watched(const struct engine *e, const struct record *in,
-				     struct record *out)
+				     bool script, struct record *out)
 {
 	bool exec;
 
 	if (!in)
 		return NULL;
-	exec = record_int(in, ATTR_TYPE) == FT_REGULAR && (record_int(in, ATTR_MODE) & 0111);
+	exec = record_int(in, ATTR_TYPE) == FT_REGULAR &&
+	       (script || (record_int(in, ATTR_MODE) & 0111));
 	record_copy(out, in);
 	out->nents = 0;
 	for (uint32_t i = 0; i < in->nents; i++) {
@@ -200,6 +205,31 @@ const struct record *engine_watched(const struct engine *e, const struct record 
 			record_add_entity(out, x);
 	}
 	return out->nents ? out : NULL;
+}
+
+/*
+ * For a rule on "/": whether the regular file key without an execute bit
+ * is a "#!" script now (opened inside the root, never following its last
+ * component), which then counts on both sides of the change.
+ */
+static bool is_script(const struct engine *e, const struct record *r)
+{
+	int rootfd, fd;
+	bool yes = false;
+
+	if (!e->any_exec_only || record_int(r, ATTR_TYPE) != FT_REGULAR ||
+	    (record_int(r, ATTR_MODE) & 0111))
+		return false;
+	rootfd = open(e->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return false;
+	fd = walk_open_in_root(rootfd, record_key(r), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0) {
+		yes = select_is_script(fd);
+		close(fd);
+	}
+	close(rootfd);
+	return yes;
 }
 
 static int on_event(void *ctx, const struct event *ev)
@@ -214,8 +244,9 @@ static int on_event(void *ctx, const struct event *ev)
 int engine_diff(struct engine *e, const struct record *old, const struct record *new)
 {
 	struct diff_opts d = { &e->rs, e->conf.host, "watch", engine_now(), on_event, NULL, e };
-	const struct record *o = engine_watched(e, old, &e->fold);
-	const struct record *n = engine_watched(e, new, &e->fnew);
+	bool script = (new || old) && is_script(e, new ? new : old);
+	const struct record *o = engine_watched(e, old, script, &e->fold);
+	const struct record *n = engine_watched(e, new, script, &e->fnew);
 
 	return o || n ? diff_one(&d, o, n, &e->sum) : 0;
 }

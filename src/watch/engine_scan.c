@@ -162,7 +162,7 @@ static int poll_old_next(void *self, const struct record **out)
 			p->it = NULL;
 			continue;
 		}
-		if ((*out = engine_watched(p->e, r, &p->rec)))
+		if ((*out = engine_watched(p->e, r, false, &p->rec)))
 			return 1;
 	}
 }

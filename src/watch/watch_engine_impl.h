@@ -16,6 +16,7 @@ struct engine {
 	struct state *st;
 	bool *keep;		/* per entity: a realtime rule's */
 	bool *exec_only;	/* per entity: base "/", so executables only */
+	bool any_exec_only;
 	char **bases;		/* realtime file bases, none under another */
 	size_t nbases;
 	struct entity **poll_ents;	/* realtime entities of other kinds */
@@ -34,9 +35,13 @@ int engine_probe(struct engine *e, const char *key);
 int engine_diff(struct engine *e, const struct record *old, const struct record *new);
 /* engine_diff, then the store takes new (or loses old). */
 int engine_apply(struct engine *e, const struct record *old, const struct record *new);
-/* in with only its watched entities, copied to *out; NULL if none is left. */
+/*
+ * in with only its watched entities, copied to *out; NULL if none is left.
+ * A rule on "/" keeps only executables: regular files with an execute bit,
+ * or scripts (script: the caller found "#!" in the file).
+ */
 const struct record *engine_watched(const struct engine *e, const struct record *in,
-				    struct record *out);
+				    bool script, struct record *out);
 /* ns since the epoch */
 int64_t engine_now(void);
 
