@@ -19,6 +19,7 @@ static const struct cmd_struct commands[] = {
 	{ "baseline", cmd_baseline, "write a baseline of what the rules select" },
 	{ "check", cmd_check, "compare the current state with the baseline" },
 	{ "show", cmd_show, "print a baseline file as JSON lines" },
+	{ "watch", cmd_watch, "report changes as they happen, and who made them" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

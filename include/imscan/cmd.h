@@ -42,6 +42,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Prints "imscan: <msg>" (or the last error if fmt is NULL) to stderr;
  * returns EXIT_TROUBLE. */
@@ -119,6 +120,14 @@ void baseline_path_release(struct baseline_path *bp);
  *   imscan check: cannot read baseline '/x' (from -b): <reason>
  */
 int cmd_baseline_readable(const char *cmd, const struct baseline_path *bp);
+
+/*
+ * The end of a command that reads the baseline: its file from -b (opt_file,
+ * or NULL) or the default, refused as cmd_baseline_readable() says, else
+ * run(o, file). Returns the exit status.
+ */
+int cmd_on_baseline(const char *cmd, const char *opt_file,
+		    int (*run)(const void *o, const char *file), const void *o);
 
 /*
  * The installed rule library: $IMSCAN_RULES, else IMSCAN_RULESDIR if it

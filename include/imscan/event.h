@@ -31,6 +31,8 @@
  *             has none; an added entity may have been read only in part)
  *   tags      the union of the rules' tags, each once, in the order first
  *             met (rules in order, each rule's tags in order); [] if none
+ *   process   watch only, when ev->process is set: {"pid","comm","exe",
+ *             "uid","user","loginuid","login"}, each member only if read
  * ATTR_ERROR never appears inside old/new: it is the "error" member.
  *
  * Text: one line per event, fields separated by two spaces; the bracket
@@ -42,6 +44,9 @@
  *   unreadable  /root/x  [1003513 medium]  Permission denied
  *   added  /root/new  [1003513 medium]  Permission denied
  *   renamed  /new  [1003513 medium]  from /old
+ *   modified  /etc/hosts  [1003513 medium]  mode: 0644 -> 0600  by vi[4242] uid 0 (root)
+ *   overflow  /
+ * (" by comm[pid] uid U (user)": ev->process, with what was read.)
  * Keys and values are escaped (escape.h) so no control character reaches
  * a terminal raw; an attribute missing on one side prints as "(none)";
  * content hashes are shortened to their first and last 8 hex digits when
@@ -56,8 +61,11 @@
 #include "imscan/record.h"
 #include "imscan/rules.h"
 #include "imscan/strbuf.h"
+#include "imscan/watch_procinfo.h"
 
-enum action { ACT_ADDED, ACT_REMOVED, ACT_MODIFIED, ACT_RENAMED, ACT_UNREADABLE };
+/* ACT_OVERFLOW: watch only, events were lost (its entity is kind file, key
+ * "/", and no rule; the watched bases are re-scanned after it). */
+enum action { ACT_ADDED, ACT_REMOVED, ACT_MODIFIED, ACT_RENAMED, ACT_UNREADABLE, ACT_OVERFLOW };
 const char *action_name(enum action a);
 
 struct event {
@@ -82,6 +90,8 @@ struct event {
 	struct attrset attrs;
 	const char *old_key;	/* renamed */
 	size_t old_keylen;
+	/* watch: who made the change (the PROCINFO_* members it has), or NULL */
+	const struct procinfo *process;
 };
 
 /* The record that names the entity: old for removed, else new (either if the other is NULL). */

@@ -382,18 +382,18 @@ cleanup:
 	return status;
 }
 
+/* cmd_on_baseline's run: the options come back as they went. */
+static int run_opts(const void *o, const char *file)
+{
+	return run(o, file);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = { 0 };
-	struct baseline_path bp = { 0 };
 	int status;
 
 	if (parse(argc, argv, &o, &status) < 0)
 		return status;
-	if (baseline_path_init(&bp, o.file) < 0)
-		status = cmd_fail();
-	else if (!(status = cmd_baseline_readable("check", &bp)))
-		status = run(&o, bp.file);
-	baseline_path_release(&bp);
-	return status;
+	return cmd_on_baseline("check", o.file, run_opts, &o);
 }

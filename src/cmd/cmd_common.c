@@ -223,6 +223,20 @@ int cmd_baseline_readable(const char *cmd, const struct baseline_path *bp)
 	return EXIT_TROUBLE;
 }
 
+int cmd_on_baseline(const char *cmd, const char *opt_file,
+		    int (*run)(const void *o, const char *file), const void *o)
+{
+	struct baseline_path bp = { 0 };
+	int status;
+
+	if (baseline_path_init(&bp, opt_file) < 0)
+		status = cmd_fail();
+	else if (!(status = cmd_baseline_readable(cmd, &bp)))
+		status = run(o, bp.file);
+	baseline_path_release(&bp);
+	return status;
+}
+
 static int is_dir(const char *p)
 {
 	struct stat st;

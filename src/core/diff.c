@@ -101,6 +101,8 @@ static void judge_rule(struct pick *p, const struct rule_view *v, const struct r
 		if (!attrset_empty(&changed))
 			pick_rule(p, v->rule, &changed);
 		break;
+	case ACT_OVERFLOW:	/* never made by a diff */
+		break;
 	}
 }
 
@@ -127,6 +129,7 @@ static int emit(const struct diff_opts *o, const struct pick *p, const struct re
 		case ACT_MODIFIED:	sum->modified++; break;
 		case ACT_RENAMED:	sum->renamed++; break;
 		case ACT_UNREADABLE:	sum->unreadable++; break;
+		case ACT_OVERFLOW:	break;
 		}
 	}
 	if (o->on_event && o->on_event(o->ctx, &ev))

@@ -16,6 +16,7 @@ static const char *const action_names[] = {
 	[ACT_MODIFIED] = "modified",
 	[ACT_RENAMED] = "renamed",
 	[ACT_UNREADABLE] = "unreadable",
+	[ACT_OVERFLOW] = "overflow",
 };
 
 const char *action_name(enum action a)

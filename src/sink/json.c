@@ -142,6 +142,33 @@ static void json_tags(struct strbuf *out, const struct event *ev)
 		free(ts.slot);
 }
 
+/* ,"process":{...} with the members that could be read (DESIGN.md). */
+static void json_process(struct strbuf *out, const struct procinfo *p)
+{
+	strbuf_addf(out, ",\"process\":{\"pid\":%ld", (long)p->pid);
+	if (p->have & PROCINFO_COMM) {
+		strbuf_adds(out, ",\"comm\":");
+		json_str(out, p->comm);
+	}
+	if ((p->have & PROCINFO_EXE) && p->exe[0]) {
+		strbuf_addc(out, ',');
+		json_add_member_bytes(out, "exe", p->exe, strlen(p->exe));
+	}
+	if (p->have & PROCINFO_UID)
+		strbuf_addf(out, ",\"uid\":%lu", (unsigned long)p->uid);
+	if (p->have & PROCINFO_USER) {
+		strbuf_adds(out, ",\"user\":");
+		json_str(out, p->user);
+	}
+	if (p->have & PROCINFO_LOGINUID)
+		strbuf_addf(out, ",\"loginuid\":%lu", (unsigned long)p->loginuid);
+	if (p->have & PROCINFO_LOGIN) {
+		strbuf_adds(out, ",\"login\":");
+		json_str(out, p->login);
+	}
+	strbuf_addc(out, '}');
+}
+
 void event_to_json(struct strbuf *out, const struct event *ev)
 {
 	const struct record *ent = event_entity(ev);
@@ -191,12 +218,16 @@ void event_to_json(struct strbuf *out, const struct event *ev)
 	case ACT_UNREADABLE:
 		json_attrs(out, "new", ent, &ev->attrs);
 		break;
+	case ACT_OVERFLOW:
+		break;
 	}
 	if ((ev->action == ACT_UNREADABLE || ev->action == ACT_ADDED) && record_has(ent, ATTR_ERROR)) {
 		strbuf_addc(out, ',');
 		attr_json_member(out, ent, ATTR_ERROR);
 	}
 	json_tags(out, ev);
+	if (ev->process)
+		json_process(out, ev->process);
 	strbuf_addc(out, '}');
 }
 

@@ -72,6 +72,22 @@ static void text_change(struct strbuf *out, const struct event *ev, enum attr_id
 		strbuf_add(out, nv->buf, nv->len);
 }
 
+/* "  by vi[4242] uid 0 (root)": what was read of the process. */
+static void text_process(struct strbuf *out, const struct procinfo *p)
+{
+	strbuf_adds(out, "  by ");
+	if (p->have & PROCINFO_COMM)
+		text_str(out, p->comm);
+	strbuf_addf(out, "[%ld]", (long)p->pid);
+	if (p->have & PROCINFO_UID)
+		strbuf_addf(out, " uid %lu", (unsigned long)p->uid);
+	if (p->have & PROCINFO_USER) {
+		strbuf_adds(out, " (");
+		text_str(out, p->user);
+		strbuf_addc(out, ')');
+	}
+}
+
 void event_to_text(struct strbuf *out, const struct event *ev)
 {
 	const struct record *ent = event_entity(ev);
@@ -125,8 +141,11 @@ void event_to_text(struct strbuf *out, const struct event *ev)
 		}
 		break;
 	case ACT_REMOVED:
+	case ACT_OVERFLOW:
 		break;
 	}
+	if (ev->process)
+		text_process(out, ev->process);
 }
 
 const struct sink_ops sink_text_ops = {

@@ -109,6 +109,51 @@ static void check_text(const struct event *ev, const char *want)
 	strbuf_release(&sb);
 }
 
+/* watch: "process" is the last member and holds only what was read;
+ * overflow has no rule and no attributes. */
+START_TEST(test_process_and_overflow)
+{
+	struct record r;
+	struct attrset a = SET(ATTR_MODE);
+	struct procinfo p = { .pid = 4242, .have = PROCINFO_COMM | PROCINFO_EXE | PROCINFO_UID |
+			      PROCINFO_USER | PROCINFO_LOGINUID | PROCINFO_LOGIN,
+			      .uid = 0, .loginuid = 1000 };
+	struct event ev;
+
+	strcpy(p.comm, "vi");
+	strcpy(p.exe, "/usr/bin/vim.basic");
+	strcpy(p.user, "root");
+	strcpy(p.login, "alice");
+	record_init(&r);
+	record_set_key(&r, KIND_FILE, "/etc/hosts", 10);
+	record_set_int(&r, ATTR_MODE, 0100600);
+	ev = make_event(ACT_ADDED, NULL, &r, &a);
+	ev.source = "watch";
+	ev.process = &p;
+	check_json(&ev, "{\"time\":\"2026-11-25T19:20:00.123Z\",\"host\":\"web1\",\"source\":\"watch\","
+		   "\"action\":\"added\",\"kind\":\"file\",\"key\":\"/etc/hosts\","
+		   RULE_ETC ",\"new\":{\"mode\":\"0600\"},\"tags\":[\"config\",\"a\\\"b\"],"
+		   "\"process\":{\"pid\":4242,\"comm\":\"vi\",\"exe\":\"/usr/bin/vim.basic\","
+		   "\"uid\":0,\"user\":\"root\",\"loginuid\":1000,\"login\":\"alice\"}}");
+	check_text(&ev, "added  /etc/hosts  [1003513 medium]  by vi[4242] uid 0 (root)");
+	p.have = 0;		/* gone before it could be read: the pid alone */
+	check_json(&ev, "{\"time\":\"2026-11-25T19:20:00.123Z\",\"host\":\"web1\",\"source\":\"watch\","
+		   "\"action\":\"added\",\"kind\":\"file\",\"key\":\"/etc/hosts\","
+		   RULE_ETC ",\"new\":{\"mode\":\"0600\"},\"tags\":[\"config\",\"a\\\"b\"],"
+		   "\"process\":{\"pid\":4242}}");
+	record_reset(&r);
+	record_set_key(&r, KIND_FILE, "/", 1);
+	ev = make_event(ACT_OVERFLOW, NULL, &r, &(struct attrset){ { 0, 0 } });
+	ev.rule = NULL;
+	ev.source = "watch";
+	check_json(&ev, "{\"time\":\"2026-11-25T19:20:00.123Z\",\"host\":\"web1\",\"source\":\"watch\","
+		   "\"action\":\"overflow\",\"kind\":\"file\",\"key\":\"/\",\"rule\":null,"
+		   "\"rules\":[],\"tags\":[]}");
+	check_text(&ev, "overflow  /");
+	record_release(&r);
+}
+END_TEST
+
 START_TEST(test_added)
 {
 	struct record r;
@@ -573,6 +618,7 @@ Suite *make_event_suite(void)
 	tcase_add_loop_test(tc, test_summary, 0, sizeof(summaries) / sizeof(summaries[0]));
 	tcase_add_test(tc, test_several_rules);
 	tcase_add_test(tc, test_many_tags);
+	tcase_add_test(tc, test_process_and_overflow);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,4 @@
+. "$TESTS_CLI/lib.sh"
+. "$TESTS_CLI/watch_lib.sh"
+WATCH_BACKEND=inotify
+. "$TESTS_CLI/watch_events.sh"
