@@ -169,6 +169,8 @@ int cmd_parse_hash(const char *s, enum attr_id *out);
  * the command: a step that should have worked and did not is one warning().
  */
 void cmd_sandbox(bool enabled, const char *write_file, unsigned steps);
+/* The same for any profile (watch's), unconditionally, with the given steps. */
+void cmd_sandbox_profile(enum sandbox_profile profile, const char *write_file, unsigned steps);
 
 /* Default output format: text on a terminal, JSON otherwise. */
 const struct sink_ops *cmd_default_format(void);

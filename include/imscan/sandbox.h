@@ -76,6 +76,8 @@ enum sandbox_profile {
 	SANDBOX_CHECK,		/* scan and report; write nothing */
 	SANDBOX_WRITE,		/* scan and write a baseline beneath writable_dir */
 	SANDBOX_WATCH,		/* watch with fanotify/inotify; write nothing */
+	SANDBOX_WATCH_WRITE,	/* watch --update: the watcher's calls and the
+				 * writer's, beneath writable_dir */
 };
 
 struct sandbox_report {

@@ -362,13 +362,11 @@ int cmd_parse_hash(const char *s, enum attr_id *out)
 	return 0;
 }
 
-void cmd_sandbox(bool enabled, const char *write_file, unsigned steps)
+void cmd_sandbox_profile(enum sandbox_profile profile, const char *write_file, unsigned steps)
 {
 	const char *slash = write_file ? strrchr(write_file, '/') : NULL;
 	char *dir = NULL;
 
-	if (!enabled)
-		return;
 	if (slash)
 		dir = xstrndup(write_file, slash == write_file ? 1 : (size_t)(slash - write_file));
 	else if (write_file)
@@ -379,9 +377,15 @@ void cmd_sandbox(bool enabled, const char *write_file, unsigned steps)
 		free(dir);
 		dir = NULL;
 	}
-	if (sandbox_confine_steps(write_file ? SANDBOX_WRITE : SANDBOX_CHECK, dir, steps, NULL) < 0)
+	if (sandbox_confine_steps(profile, dir, steps, NULL) < 0)
 		warning("%s", error_last());
 	free(dir);
+}
+
+void cmd_sandbox(bool enabled, const char *write_file, unsigned steps)
+{
+	if (enabled)
+		cmd_sandbox_profile(write_file ? SANDBOX_WRITE : SANDBOX_CHECK, write_file, steps);
 }
 
 const struct sink_ops *cmd_default_format(void)

@@ -442,15 +442,17 @@ static int signals(sigset_t *old)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-/* After the back end is open: seccomp then knows what the watcher calls. */
-static void confine(const struct wcmd_opts *o)
+/*
+ * After the back end is open: seccomp then knows what the watcher calls.
+ * With --update, the writer's calls too, and writes beneath the
+ * baseline's directory only.
+ */
+static void confine(const struct wcmd_opts *o, const char *file)
 {
-	/* SANDBOX_WATCH denies the baseline writer's calls (flock, ftruncate,
-	 * fchmod): with --update the watcher runs unconfined (imscan(1)). */
-	if (o->no_sandbox || o->update)
+	if (o->no_sandbox)
 		return;
-	if (sandbox_confine(SANDBOX_WATCH, NULL, NULL) < 0)
-		warning("%s", error_last());
+	cmd_sandbox_profile(o->update ? SANDBOX_WATCH_WRITE : SANDBOX_WATCH,
+			    o->update ? file : NULL, SANDBOX_ALL);
 }
 
 static int run(const struct wcmd_opts *o, const char *file)
@@ -473,7 +475,7 @@ static int run(const struct wcmd_opts *o, const char *file)
 		goto cleanup;
 	if (start(&w) < 0)
 		goto cleanup;
-	confine(o);
+	confine(o, file);
 	if (loop(&w) < 0)
 		goto cleanup;
 	summary(&w, cmd_seconds_since(t0));

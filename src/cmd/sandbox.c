@@ -190,7 +190,8 @@ static long apply_landlock(const char *dir, struct step *st)
 #define IN_CHECK	(1u << SANDBOX_CHECK)
 #define IN_WRITE	(1u << SANDBOX_WRITE)
 #define IN_WATCH	(1u << SANDBOX_WATCH)
-#define IN_ALL		(IN_CHECK | IN_WRITE | IN_WATCH)
+#define IN_WATCH_WRITE	(1u << SANDBOX_WATCH_WRITE)
+#define IN_ALL		(IN_CHECK | IN_WRITE | IN_WATCH | IN_WATCH_WRITE)
 #define NOT_WRITE	(IN_CHECK | IN_WATCH)	/* what the baseline writer calls */
 #define NOT_WATCH	(IN_CHECK | IN_WRITE)	/* what a watcher calls */
 
@@ -301,7 +302,7 @@ static const struct arg_rule {
 	{ __NR_rt_sigqueueinfo, IN_ALL, 0, true, self_pid, 1, 0 },
 	{ __NR_rt_tgsigqueueinfo, IN_ALL, 0, true, self_pid, 1, 0 },
 	/* The writer makes its temporary file 0600 whatever the umask. */
-	{ __NR_fchmod, IN_WRITE, 1, true, mode_0600, 1, 0 },
+	{ __NR_fchmod, IN_WRITE | IN_WATCH_WRITE, 1, true, mode_0600, 1, 0 },
 };
 
 #define NDENIED		ARRAY_LEN(denied)

@@ -443,7 +443,8 @@ static int op_by_handle(struct target *t)
 #define CHECK		(1u << SANDBOX_CHECK)
 #define WRITE		(1u << SANDBOX_WRITE)
 #define WATCH		(1u << SANDBOX_WATCH)
-#define EVERY		(CHECK | WRITE | WATCH)
+#define WATCH_WRITE	(1u << SANDBOX_WATCH_WRITE)
+#define EVERY		(CHECK | WRITE | WATCH | WATCH_WRITE)
 
 /* Each call and the profiles that deny it; it must work unconfined. */
 static const struct op {
@@ -556,7 +557,7 @@ static void ops_run(int profile, struct op_results *res)
 	child_done(fd, pid);
 }
 
-static const char *const profile_name[] = { "check", "write", "watch" };
+static const char *const profile_name[] = { "check", "write", "watch", "watch --update" };
 
 /*
  * Each call, made unconfined first (a call this kernel or file system
@@ -735,7 +736,7 @@ Suite *make_sandbox_suite(void)
 	tcase_add_test(tc, test_confined_to_dir);
 	tcase_add_test(tc, test_no_writes_at_all);
 	tcase_add_test(tc, test_failure_is_reported);
-	tcase_add_loop_test(tc, test_profile_calls, SANDBOX_CHECK, SANDBOX_WATCH + 1);
+	tcase_add_loop_test(tc, test_profile_calls, SANDBOX_CHECK, SANDBOX_WATCH_WRITE + 1);
 	tcase_add_test(tc, test_write_profile_writes_baseline);
 	tcase_add_test(tc, test_check_profile_writes_nothing);
 	tcase_add_test(tc, test_steps);
