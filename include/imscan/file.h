@@ -37,4 +37,15 @@ unsigned file_default_jobs(void);
  */
 int file_probe_one(const struct source_opts *o, const char *key, struct record *rec);
 
+/*
+ * The same for many paths (watch): the root's descriptor, the id maps and
+ * the buffers are made once. o must outlive the prober, which sees the
+ * root's /etc/passwd and /etc/group as they were at its first name
+ * lookup. new: NULL with a message if the root cannot be opened.
+ */
+struct file_prober;
+struct file_prober *file_prober_new(const struct source_opts *o);
+int file_prober_probe(struct file_prober *fp, const char *key, struct record *rec);
+void file_prober_free(struct file_prober *fp);
+
 #endif

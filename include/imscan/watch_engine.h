@@ -12,7 +12,7 @@
  * time is not what a rule on "/" asks for. A file that becomes executable
  * is `added` under such a rule, one that stops being so `removed`.
  *
- * engine_path() probes one path as check's scan would (file_probe_one,
+ * engine_path() probes one path as check's scan would (a file_prober (file.h),
  * with every rule, so the store stays what a check would write), compares
  * it with the store under the realtime entities only (diff_one), emits the
  * events with source "watch" and the process given, and puts the new

@@ -145,6 +145,10 @@ int engine_load(struct engine **out, const struct engine_conf *c)
 				      .max_key = BASELINE_MAX_FIELD, .skip = c->skip,
 				      .nskip = c->nskip, .names = true,
 				      .digest_key = e->h.has_digest_key ? e->h.digest_key : NULL };
+	if (!(e->prober = file_prober_new(&e->so))) {
+		engine_free(e);
+		return -1;
+	}
 	*out = e;
 	return 0;
 }
@@ -159,6 +163,7 @@ void engine_free(struct engine *e)
 	free(e->keep);
 	free(e->exec_only);
 	free(e->poll_ents);
+	file_prober_free(e->prober);
 	state_free(e->st);
 	record_release(&e->old);
 	record_release(&e->new);
@@ -277,7 +282,7 @@ int engine_probe(struct engine *e, const char *key)
 
 	if (own_file(e, key))
 		return 0;
-	rc = file_probe_one(&e->so, key, &e->new);
+	rc = file_prober_probe(e->prober, key, &e->new);
 	if (rc < 0)
 		return -1;
 	had = state_get(e->st, KIND_FILE, key, strlen(key), &e->old);

@@ -14,6 +14,7 @@ struct engine {
 	struct baseline_header h;
 	struct ruleset rs;
 	struct state *st;
+	struct file_prober *prober;	/* e->so's, made once (file.h) */
 	bool *keep;		/* per entity: a realtime rule's */
 	bool *exec_only;	/* per entity: base "/", so executables only */
 	bool any_exec_only;
