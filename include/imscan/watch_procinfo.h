@@ -50,4 +50,16 @@ struct procinfo {
  */
 int procinfo_read(struct procinfo *p, pid_t pid, int pidfd);
 
+/*
+ * A confined watcher reads no other process's /proc/PID/exe (Landlock):
+ * procinfo_exe_reader_start forks, before the watcher confines itself, a
+ * process that answers only that (src/watch/exe_reader.c); confine (may
+ * be NULL) confines that process with seccomp. procinfo_read asks it when
+ * its own read is refused. start: 0, or -1 with a message. ask: the
+ * length of the path put in out, or -1. stop: ends it (NULL-safe).
+ */
+int procinfo_exe_reader_start(void (*confine)(void));
+ssize_t procinfo_exe_reader_ask(pid_t pid, char *out, size_t size);
+void procinfo_exe_reader_stop(void);
+
 #endif

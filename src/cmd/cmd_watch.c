@@ -12,6 +12,7 @@
 #include "imscan/cmd.h"
 #include "imscan/error.h"
 #include "imscan/sandbox.h"
+#include "imscan/watch_procinfo.h"
 #include "imscan/watch_backend.h"
 #include "imscan/watch_debounce.h"
 #include "imscan/watch_engine.h"
@@ -455,6 +456,13 @@ static void confine(const struct wcmd_opts *o, const char *file)
 			    o->update ? file : NULL, SANDBOX_ALL);
 }
 
+/* The exe reader's own confinement: the watch filter, no Landlock (it
+ * must read other processes' /proc/PID/exe). */
+static void confine_exe_reader(void)
+{
+	cmd_sandbox_profile(SANDBOX_WATCH, NULL, SANDBOX_SECCOMP);
+}
+
 static int run(const struct wcmd_opts *o, const char *file)
 {
 	struct watcher w = { .o = o, .sfd = -1, .self = getpid() };
@@ -463,7 +471,11 @@ static int run(const struct wcmd_opts *o, const char *file)
 	int64_t t0 = cmd_clock();
 	int status = EXIT_TROUBLE;
 
-	cmd_own_files(file, own);
+	/* Before anything is open or confined (watch_procinfo.h). */
+	if (!o->no_sandbox && procinfo_exe_reader_start(confine_exe_reader) < 0)
+		warning("%s: a confined watch names no executables", error_last());
+	if (cmd_own_files(file, own) < 0)
+		goto cleanup;
 	w.conf = (struct engine_conf){ file, o->root, cmd_resolve_root, cmd_hostname(), NULL,
 				       (const char *const *)own, CMD_OWN_FILES };
 	watch_batch_init(&w.batch);
@@ -493,6 +505,7 @@ cleanup:
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	}
 	cmd_own_files_release(own);
+	procinfo_exe_reader_stop();
 	return status;
 }
 

@@ -98,6 +98,8 @@ static void read_names(struct procinfo *p, int dirfd)
 		p->have |= PROCINFO_COMM;
 	}
 	n = readlinkat(dirfd, "exe", p->exe, sizeof(p->exe) - 1);
+	if (n < 0 && errno == EACCES)	/* confined: ask the exe reader */
+		n = procinfo_exe_reader_ask(p->pid, p->exe, sizeof(p->exe));
 	if (n > 0) {
 		p->exe[n] = '\0';
 		p->have |= PROCINFO_EXE;

@@ -9,9 +9,8 @@ cp /bin/sh ./imscan-wtest
 # ln -sf renames a temporary link over the old one: a loaded machine may
 # pause it between the two for longer than a short debounce.
 WATCH_DEBOUNCE=200
-# fanotify runs unconfined: Landlock hides another process's /proc/PID/exe
-# (imscan(1), HARDENING); the inotify run is confined.
-if [ "$WATCH_BACKEND" = fanotify ]; then watch_start --no-sandbox; else watch_start; fi
+# Both confined: the exe comes from the exe reader (imscan(1), HARDENING).
+watch_start
 wstep 1 'echo more >> root/data/a.txt'
 wstep 1 'echo new > root/data/new.txt'
 # opened for writing and closed unchanged: the kernel reports it, nothing changed
