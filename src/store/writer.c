@@ -431,6 +431,11 @@ static int keep_prev(struct baseline_writer *w)
 		error("'%s': cannot keep it as '%s': %s", w->path, prev.buf, strerror(errno));
 	else
 		ret = 0;
+	/* rename(2) of a link onto another link of the same file does nothing
+	 * and succeeds: so when path.prev already was path (a writer killed
+	 * between keeping path and renaming its file in), path.prev.new stays. */
+	if (ret == 0 && unlink(tmp.buf) < 0 && errno != ENOENT)
+		ret = error("'%s': cannot remove '%s': %s", w->path, tmp.buf, strerror(errno));
 	strbuf_release(&tmp);
 	strbuf_release(&prev);
 	return ret;

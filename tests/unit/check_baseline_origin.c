@@ -123,6 +123,18 @@ START_TEST(test_keep_prev)
 	ck_assert_str_eq(h.host, "third");
 	baseline_header_release(&h);
 	ck_assert_int_eq(stat(tmp, &st), -1);
+
+	/* A writer killed after keeping the file, before renaming its own in:
+	 * FILE.prev is FILE (one file, two links). The next one keeps FILE
+	 * again and leaves no FILE.prev.new (rename(2) of one link onto
+	 * another of the same file does nothing). killed_baseline met it. */
+	ck_assert_int_eq(unlink(prev), 0);
+	ck_assert_int_eq(link(path, prev), 0);
+	write_with(path, NULL, "fifth");
+	read_back(prev, &h);
+	ck_assert_str_eq(h.host, "fourth");
+	baseline_header_release(&h);
+	ck_assert_int_eq(stat(tmp, &st), -1);
 	free(tmp);
 	free(prev);
 	free(path);
