@@ -147,7 +147,7 @@ for n in $SCALES; do
 		timeit "scale $n check" 0 /dev/null "$IMSCAN" check -b "$db" --root "$st"
 	done
 	printf '%s %s %s\n' "$n" \
-		"$(sed -n 's/^imscan: check: .*; \([0-9]*\) entries checked.*/\1/p' "$WORK/stderr")" \
+		"$(sed -n 's/^imscan: check: .*; \([0-9][0-9]*\) entries[ ,].*/\1/p' "$WORK/stderr")" \
 		"$(stat -c %s "$db")" >> "$SCALE_INFO"
 	rm -f "$db"
 done
