@@ -771,14 +771,30 @@ START_TEST(test_lock)
 }
 END_TEST
 
+/* The 3-record baseline at path is byte for byte before (freed here),
+ * and beside its lock nothing is left in dir: no temporary file. */
+static void assert_left_as_it_was(const char *dir, const char *path, unsigned char *before,
+				  size_t n1)
+{
+	size_t n2;
+	unsigned char *after = slurp(path, &n2);
+
+	ck_assert_uint_eq(n1, n2);
+	ck_assert(!memcmp(before, after, n1));
+	ck_assert_int_eq(count_entries(dir), 2);
+	expect_ok(path, NULL, 3);
+	free(before);
+	free(after);
+}
+
 START_TEST(test_abort_keeps_old)
 {
 	char *dir = unit_tmpdir(), *path = path_in(dir, "b.imdb");
 	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
-	unsigned char *before, *after;
-	size_t n1, n2;
+	unsigned char *before;
+	size_t n1;
 
 	write_small(path, 3, NULL);
 	before = slurp(path, &n1);
@@ -788,14 +804,8 @@ START_TEST(test_abort_keeps_old)
 	ck_assert_int_eq(baseline_writer_add(w, &r), 0);
 	ck_assert_int_eq(count_entries(dir), 3);	/* with the temporary file */
 	baseline_writer_abort(w);
-	after = slurp(path, &n2);
-	ck_assert_uint_eq(n1, n2);
-	ck_assert(!memcmp(before, after, n1));
-	ck_assert_int_eq(count_entries(dir), 2);
-	expect_ok(path, NULL, 3);
+	assert_left_as_it_was(dir, path, before, n1);
 	record_release(&r);
-	free(before);
-	free(after);
 	free(path);
 	unit_rmtree(dir);
 	free(dir);
@@ -811,8 +821,8 @@ START_TEST(test_foreign_bytes_refused)
 	struct baseline_spec h = test_header();
 	struct baseline_writer *w;
 	struct record r;
-	unsigned char *before, *after;
-	size_t n1, n2;
+	unsigned char *before;
+	size_t n1;
 	struct dirent *de;
 	DIR *d;
 	int fd = -1;
@@ -841,14 +851,8 @@ START_TEST(test_foreign_bytes_refused)
 	ck_assert_msg(!strncmp(error_last(), want, strlen(want)), "%s", error_last());
 	ck_assert_msg(strstr(error_last(), "something else wrote to it; not renamed into place"),
 		      "%s", error_last());
-	after = slurp(path, &n2);
-	ck_assert_uint_eq(n1, n2);
-	ck_assert(!memcmp(before, after, n1));
-	ck_assert_int_eq(count_entries(dir), 2);	/* the temporary file is gone */
-	expect_ok(path, NULL, 3);
+	assert_left_as_it_was(dir, path, before, n1);
 	record_release(&r);
-	free(before);
-	free(after);
 	free(path);
 	unit_rmtree(dir);
 	free(dir);
