@@ -46,6 +46,13 @@ int file_probe_one(const struct source_opts *o, const char *key, struct record *
 struct file_prober;
 struct file_prober *file_prober_new(const struct source_opts *o);
 int file_prober_probe(struct file_prober *fp, const char *key, struct record *rec);
+/*
+ * A probe keeps its parent directory open for the next probe of a path in
+ * the same directory: a burst opens it once. settle() closes it; call it
+ * when a run of probes ends and before trusting a directory's path again
+ * after it moved (the kept descriptor follows the directory, not the path).
+ */
+void file_prober_settle(struct file_prober *fp);
 void file_prober_free(struct file_prober *fp);
 
 #endif

@@ -68,6 +68,8 @@ int engine_path(struct engine *e, const char *path, unsigned what, bool isdir,
 int engine_rescan(struct engine *e, const char *dir);
 /* The overflow event, then engine_rescan of every base. */
 int engine_overflow(struct engine *e);
+/* A run of engine_path calls is over: what it kept open is closed. */
+void engine_settle(struct engine *e);
 /* Polls the other kinds of the realtime rules once. */
 int engine_poll(struct engine *e);
 

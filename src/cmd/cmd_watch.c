@@ -231,6 +231,7 @@ static int flush(struct watcher *w)
 	while (debounce_drain(w->db, &it))
 		if (engine_path(w->eng, it.path, it.what, it.isdir, it.nprocs ? it.procs[0] : NULL) < 0)
 			return -1;
+	engine_settle(w->eng);
 	return 0;
 }
 
@@ -370,6 +371,7 @@ static int due(struct watcher *w, uint64_t now)
 		if (!(++n % DRAIN_EVERY) && drain_queue(w) < 0)
 			return -1;
 	}
+	engine_settle(w->eng);
 	if (now >= w->next_poll) {
 		if (poll_now(w) < 0)
 			return -1;

@@ -23,6 +23,11 @@ struct file_prober {
 	struct probe *probe;	/* its id maps are read once */
 	int rootfd;
 	uint32_t *ents;		/* o->rules->nents + 1 */
+	/* The last parent directory opened, kept until file_prober_settle():
+	 * a burst in one directory opens it once, not once per file. */
+	char *dir_key;
+	size_t dir_len;
+	int dir_fd;
 };
 
 struct one {
@@ -74,6 +79,7 @@ struct file_prober *file_prober_new(const struct source_opts *o)
 		return NULL;
 	}
 	fp->o = o;
+	fp->dir_fd = -1;
 	fp->probe = probe_new(o->root);
 	fp->ents = xcalloc(o->rules->nents + 1, sizeof(*fp->ents));
 	return fp;
@@ -83,36 +89,51 @@ void file_prober_free(struct file_prober *fp)
 {
 	if (!fp)
 		return;
+	file_prober_settle(fp);
 	close(fp->rootfd);
 	probe_free(fp->probe);
 	free(fp->ents);
 	free(fp);
 }
 
-/* The directory holding key, opened inside the root; e gets its name. */
-static int open_parent(const struct file_prober *fp, const char *key, size_t len,
+void file_prober_settle(struct file_prober *fp)
+{
+	if (fp->dir_fd >= 0)
+		close(fp->dir_fd);
+	fp->dir_fd = -1;
+	free(fp->dir_key);
+	fp->dir_key = NULL;
+}
+
+/*
+ * The directory holding key, opened inside the root (or the one kept from
+ * the last probe); e gets its name. The descriptor stays the prober's.
+ */
+static int open_parent(struct file_prober *fp, const char *key, size_t len,
 		       struct walk_entry *e)
 {
 	const char *slash = strrchr(key, '/');
-	char *parent;
-	int fd;
+	size_t plen = slash == key ? 1 : (size_t)(slash - key);
 
 	if (len == 1) {
 		e->name = "/";
-		return dup(fp->rootfd);
+		return fp->rootfd;
 	}
 	e->name = slash + 1;
-	parent = xstrndup(key, (size_t)(slash - key));
-	fd = walk_open_in_root(fp->rootfd, *parent ? parent : "/", O_RDONLY | O_DIRECTORY);
-	free(parent);
-	return fd;
+	if (fp->dir_fd >= 0 && fp->dir_len == plen && !memcmp(fp->dir_key, key, plen))
+		return fp->dir_fd;
+	file_prober_settle(fp);
+	fp->dir_key = xstrndup(key, plen);
+	fp->dir_len = plen;
+	fp->dir_fd = walk_open_in_root(fp->rootfd, fp->dir_key, O_RDONLY | O_DIRECTORY);
+	return fp->dir_fd;
 }
 
 int file_prober_probe(struct file_prober *fp, const char *key, struct record *rec)
 {
 	size_t len = strlen(key), n;
 	struct walk_entry e = { .path = key, .pathlen = len };
-	int dirfd, r = 0;
+	int dirfd;
 	struct one x;
 
 	record_reset(rec);
@@ -121,18 +142,14 @@ int file_prober_probe(struct file_prober *fp, const char *key, struct record *re
 	e.dirfd = dirfd;
 	if (dirfd < 0 || statx(dirfd, len == 1 ? "" : e.name, STATX_FLAGS | (len == 1 ? AT_EMPTY_PATH : 0),
 			       STATX_BASIC_STATS | STATX_BTIME, &e.stx) < 0)
-		goto cleanup;	/* gone */
+		return 0;	/* gone */
 	x = (struct one){ dirfd, e.name, &e.stx };
 	n = select_path(fp->o->rules, key, len, S_ISDIR(e.stx.stx_mode), one_is_exec, &x, fp->ents);
 	if (!n)
-		goto cleanup;
+		return 0;
 	record_set_key(rec, KIND_FILE, key, len);
 	probe_entry(fp, &e, n, rec);
-	r = 1;
-cleanup:
-	if (dirfd >= 0)
-		close(dirfd);
-	return r;
+	return 1;
 }
 
 int file_probe_one(const struct source_opts *o, const char *key, struct record *rec)

@@ -300,7 +300,19 @@ int engine_path(struct engine *e, const char *path, unsigned what, bool isdir,
 	if (!isdir && (what & WEV_STRUCTURE) &&
 	    state_get(e->st, KIND_FILE, path, strlen(path), &e->old))
 		isdir = record_int(&e->old, ATTR_TYPE) == FT_DIR;
-	r = isdir && (what & WEV_STRUCTURE) ? engine_rescan(e, path) : engine_probe(e, path);
+	if (isdir && (what & WEV_STRUCTURE)) {
+		/* a kept directory descriptor may name what moved */
+		engine_settle(e);
+		r = engine_rescan(e, path);
+		engine_settle(e);
+	} else {
+		r = engine_probe(e, path);
+	}
 	e->proc = NULL;
 	return r;
+}
+
+void engine_settle(struct engine *e)
+{
+	file_prober_settle(e->prober);
 }

@@ -125,11 +125,13 @@ int engine_overflow(struct engine *e)
 	record_set_key(&r, KIND_FILE, "/", 1);
 	ev.new = &r;
 	e->overflows++;
+	engine_settle(e);
 	rc = sink_list_emit(e->conf.sinks, &ev);
 	record_release(&r);
 	e->proc = NULL;
 	for (size_t i = 0; !rc && i < e->nbases; i++)
 		rc = engine_rescan(e, e->bases[i]);
+	engine_settle(e);
 	return rc;
 }
 
