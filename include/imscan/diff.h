@@ -99,4 +99,12 @@ int diff_run(const struct diff_opts *o, const struct recstream *old,
 int diff_one(const struct diff_opts *o, const struct record *old, const struct record *new,
 	     struct event_summary *sum);
 
+/*
+ * One `renamed` event: old (under its old key) is now new (under its new
+ * key), the same file. Every rule that selects both is named, changed or
+ * not; `changed` lists what else differs. Both records must be given.
+ */
+int diff_renamed(const struct diff_opts *o, const struct record *old, const struct record *new,
+		 struct event_summary *sum);
+
 #endif

@@ -39,11 +39,22 @@ struct debounce_item {
 	const struct procinfo *procs[DEBOUNCE_PROCS];
 	size_t nprocs;
 	bool more_procs;
+	const char *from;	/* NULL, or the old name of a file moved to path */
 };
 
 /* max_ms < ms is raised to ms. */
 struct debounce *debounce_new(unsigned ms, unsigned max_ms);
 void debounce_free(struct debounce *d);
+
+/*
+ * A file (not a directory) moved from -> to: to's entry takes what from's
+ * pending entry had (which goes) and remembers the first old name, so a
+ * chain of moves a -> b -> c is one entry c from a. If to was the target
+ * of a move from another name before, that name gets an entry of its own.
+ * what is ORed into each entry made or changed.
+ */
+void debounce_rename(struct debounce *d, const char *from, const char *to, unsigned what,
+		     const struct procinfo *proc, uint64_t now_ms);
 
 /* Merges one event; proc may be NULL (unknown). */
 void debounce_add(struct debounce *d, const char *path, unsigned what, bool isdir,

@@ -64,10 +64,41 @@ size_t engine_records(const struct engine *e);
 /* What happened to path (WEV_* bits) and who did it (may be NULL). */
 int engine_path(struct engine *e, const char *path, unsigned what, bool isdir,
 		const struct procinfo *proc);
+/*
+ * A file moved from -> to (and what else happened to to since): one
+ * `renamed` event when the store knew from and not to, and to is the same
+ * file (device, inode) under the same watched rules; otherwise from is
+ * probed (gone: removed) and then to (added or modified).
+ */
+int engine_rename(struct engine *e, const char *from, const char *to, unsigned what,
+		  const struct procinfo *proc);
 /* Probes dir and everything below it, and what the store has below it. */
 int engine_rescan(struct engine *e, const char *dir);
 /* The overflow event, then engine_rescan of every base. */
 int engine_overflow(struct engine *e);
+/*
+ * engine_path on the probe thread: the path is probed there and applied
+ * (diffed, stored, emitted) on this thread by a later submit, collect or
+ * sync, in the order submitted. A move or removal, which may be a
+ * directory's, first syncs and is done here. 0 or -1 (message left).
+ */
+int engine_submit(struct engine *e, const char *path, unsigned what, bool isdir,
+		  const struct procinfo *proc);
+/*
+ * Readable when probes were done while the watcher waited (-1 before the
+ * first submit). Around its poll() the watcher calls wait_begin, which
+ * says whether probes are done already (then poll must not sleep), and
+ * wait_end.
+ */
+int engine_async_fd(const struct engine *e);
+bool engine_wait_begin(struct engine *e);
+void engine_wait_end(struct engine *e);
+/* Submitted probes start now, not when a batch of them is full. */
+void engine_kick(struct engine *e);
+/* Applies the probes done so far. */
+int engine_collect(struct engine *e);
+/* Waits for every probe submitted and applies them. */
+int engine_sync(struct engine *e);
 /* A run of engine_path calls is over: what it kept open is closed. */
 void engine_settle(struct engine *e);
 /* Polls the other kinds of the realtime rules once. */

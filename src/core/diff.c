@@ -98,7 +98,8 @@ static void judge_rule(struct pick *p, const struct rule_view *v, const struct r
 		if (portable && new->kind == KIND_FILE)
 			which = attr_portable_narrow(&v->attrs, portable, old, new);
 		changed = attr_changed(old, new, &which);
-		if (!attrset_empty(&changed))
+		/* a move is news to every rule of it, changed or not */
+		if (!attrset_empty(&changed) || p->act == ACT_RENAMED)
 			pick_rule(p, v->rule, &changed);
 		break;
 	case ACT_OVERFLOW:	/* never made by a diff */
@@ -121,6 +122,11 @@ static int emit(const struct diff_opts *o, const struct pick *p, const struct re
 		.new = new,
 		.attrs = p->attrs,
 	};
+
+	if (p->act == ACT_RENAMED) {
+		ev.old_key = record_key(old);
+		ev.old_keylen = old->keylen;
+	}
 
 	if (sum) {
 		switch (p->act) {
@@ -154,8 +160,8 @@ static bool take_rule(const struct ruleset *rs, const struct record *r, uint32_t
 /* Rules of one key: at most one per entity that selected it. */
 #define RULES_ON_STACK 32
 
-int diff_one(const struct diff_opts *o, const struct record *old, const struct record *new,
-	     struct event_summary *sum)
+static int diff_pair(const struct diff_opts *o, const struct record *old, const struct record *new,
+		     struct event_summary *sum, bool renamed)
 {
 	const struct ruleset *rs = o->rules;
 	uint32_t on = old ? old->nents : 0, nn = new ? new->nents : 0;
@@ -181,7 +187,7 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 	if ((size_t)on + nn > RULES_ON_STACK &&
 	    !(p.rules = malloc(((size_t)on + nn) * sizeof(*p.rules))))
 		return error("%s", strerror(ENOMEM));
-	p.act = entity_action(old, new);
+	p.act = renamed ? ACT_RENAMED : entity_action(old, new);
 	while (i < on || j < nn) {
 		uint32_t first;
 		struct rule_view v = { 0 };
@@ -201,6 +207,18 @@ int diff_one(const struct diff_opts *o, const struct record *old, const struct r
 	if (p.rules != stack)
 		free(p.rules);
 	return ret;
+}
+
+int diff_one(const struct diff_opts *o, const struct record *old, const struct record *new,
+	     struct event_summary *sum)
+{
+	return diff_pair(o, old, new, sum, false);
+}
+
+int diff_renamed(const struct diff_opts *o, const struct record *old, const struct record *new,
+		 struct event_summary *sum)
+{
+	return diff_pair(o, old, new, sum, true);
 }
 
 /* ---- the merge -------------------------------------------------------- */

@@ -192,6 +192,7 @@ void event_to_json(struct strbuf *out, const struct event *ev)
 
 	switch (ev->action) {
 	case ACT_MODIFIED:
+	case ACT_RENAMED:
 		strbuf_adds(out, ",\"changed\":[");
 		ATTRSET_FOREACH(a, &ev->attrs) {
 			if (a == ATTR_ERROR)
@@ -207,12 +208,6 @@ void event_to_json(struct strbuf *out, const struct event *ev)
 		break;
 	case ACT_REMOVED:
 		json_attrs(out, "old", ent, &ev->attrs);
-		break;
-	case ACT_RENAMED:
-		if (ev->old)
-			json_attrs(out, "old", ev->old, &ev->attrs);
-		if (ev->new)
-			json_attrs(out, "new", ev->new, &ev->attrs);
 		break;
 	case ACT_ADDED:
 	case ACT_UNREADABLE:

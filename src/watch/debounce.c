@@ -32,6 +32,7 @@ struct dent {
 	bool isdir, more;
 	uint8_t nprocs;
 	struct dproc *procs[DEBOUNCE_PROCS];
+	char *from;		/* renamed from this path, if it was */
 	char path[];
 };
 
@@ -142,6 +143,7 @@ static void dent_free(struct debounce *d, struct dent *e)
 		return;
 	for (size_t i = 0; i < e->nprocs; i++)
 		proc_unref(d, e->procs[i]);
+	free(e->from);
 	free(e);
 }
 
@@ -232,6 +234,49 @@ void debounce_add(struct debounce *d, const char *path, unsigned what, bool isdi
 		add_proc(d, e, proc);
 }
 
+/* The pending entry of path, taken out of the table; NULL if none. */
+static struct dent *unhook(struct debounce *d, const char *path)
+{
+	uint64_t h = hash_str(path);
+	struct dent **pp = &d->bucket[h & (d->nbucket - 1)], *e;
+
+	for (; (e = *pp); pp = &e->hnext) {
+		if (e->hash != h || strcmp(e->path, path))
+			continue;
+		*pp = e->hnext;
+		list_unlink(&d->bylast, e, OFF_LAST);
+		list_unlink(&d->byfirst, e, OFF_FIRST);
+		d->n--;
+		return e;
+	}
+	return NULL;
+}
+
+void debounce_rename(struct debounce *d, const char *from, const char *to, unsigned what,
+		     const struct procinfo *proc, uint64_t now_ms)
+{
+	struct dent *old = unhook(d, from), *e;
+	/* a -> from -> to is a -> to: what from was pending for is to's now */
+	char *origin = xstrdup(old && old->from ? old->from : from);
+
+	what |= old ? old->what : 0;
+	debounce_add(d, to, what, false, NULL, now_ms);
+	e = lookup(d, to, hash_str(to), now_ms);
+	for (size_t i = 0; old && i < old->nprocs; i++)
+		add_proc(d, e, &old->procs[i]->pi);
+	if (proc)
+		add_proc(d, e, proc);
+	dent_free(d, old);
+	if (e->from && strcmp(e->from, origin)) {
+		/* to was the target of another move before: that one's old
+		 * name is an entry of its own, gone */
+		debounce_add(d, e->from, what, false, proc, now_ms);
+		e = lookup(d, to, hash_str(to), now_ms);
+	}
+	free(e->from);
+	e->from = origin;
+}
+
 static uint64_t due_of(const struct debounce *d)
 {
 	uint64_t a = d->bylast.head->last + d->ms, b = d->byfirst.head->first + d->max_ms;
@@ -270,6 +315,7 @@ static void take(struct debounce *d, struct dent *e, struct debounce_item *out)
 	out->first_ms = e->first;
 	out->last_ms = e->last;
 	out->count = e->count;
+	out->from = e->from;
 	out->nprocs = e->nprocs;
 	out->more_procs = e->more;
 	for (size_t i = 0; i < e->nprocs; i++)

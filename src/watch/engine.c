@@ -157,6 +157,7 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	engine_async_free(e);
 	for (size_t i = 0; i < e->nbases; i++)
 		free(e->bases[i]);
 	free(e->bases);
@@ -176,7 +177,7 @@ void engine_free(struct engine *e)
 }
 
 /* imscan's own files: the name, or a mkstemp pattern ending in XXXXXX. */
-static bool own_file(const struct engine *e, const char *path)
+bool engine_own_file(const struct engine *e, const char *path)
 {
 	size_t rootlen = strcmp(e->root, "/") ? strlen(e->root) : 0;
 	size_t plen = strlen(path);
@@ -194,6 +195,17 @@ static bool own_file(const struct engine *e, const char *path)
 	return false;
 }
 
+static bool all_watched(const struct engine *e, const struct record *in, bool exec)
+{
+	for (uint32_t i = 0; i < in->nents; i++) {
+		uint32_t x = in->ents[i];
+
+		if (x >= e->rs.nents || !e->keep[x] || (!exec && e->exec_only[x]))
+			return false;
+	}
+	return in->nents > 0;
+}
+
 const struct record *engine_watched(const struct engine *e, const struct record *in,
 				     bool script, struct record *out)
 {
@@ -203,6 +215,8 @@ const struct record *engine_watched(const struct engine *e, const struct record 
 		return NULL;
 	exec = record_int(in, ATTR_TYPE) == FT_REGULAR &&
 	       (script || (record_int(in, ATTR_MODE) & 0111));
+	if (all_watched(e, in, exec))
+		return in;	/* the usual case: no copy */
 	record_copy(out, in);
 	out->nents = 0;
 	for (uint32_t i = 0; i < in->nents; i++) {
@@ -248,10 +262,15 @@ static int on_event(void *ctx, const struct event *ev)
 	return sink_list_emit(e->conf.sinks, &x);
 }
 
+static struct diff_opts diff_opts_of(struct engine *e)
+{
+	return (struct diff_opts){ .rules = &e->rs, .host = e->conf.host, .source = "watch",
+				   .time = engine_now(), .on_event = on_event, .ctx = e };
+}
+
 int engine_diff(struct engine *e, const struct record *old, const struct record *new)
 {
-	struct diff_opts d = { .rules = &e->rs, .host = e->conf.host, .source = "watch",
-			       .time = engine_now(), .on_event = on_event, .ctx = e };
+	struct diff_opts d = diff_opts_of(e);
 	bool script = (new || old) && is_script(e, new ? new : old);
 	const struct record *o = engine_watched(e, old, script, &e->fold);
 	const struct record *n = engine_watched(e, new, script, &e->fnew);
@@ -280,7 +299,7 @@ int engine_probe(struct engine *e, const char *key)
 {
 	int rc, had;
 
-	if (own_file(e, key))
+	if (engine_own_file(e, key))
 		return 0;
 	rc = file_prober_probe(e->prober, key, &e->new);
 	if (rc < 0)
@@ -288,8 +307,6 @@ int engine_probe(struct engine *e, const char *key)
 	had = state_get(e->st, KIND_FILE, key, strlen(key), &e->old);
 	return engine_apply(e, had ? &e->old : NULL, rc ? &e->new : NULL);
 }
-
-#define WEV_STRUCTURE (WEV_DELETE | WEV_MOVED_FROM | WEV_MOVED_TO | WEV_RENAME)
 
 int engine_path(struct engine *e, const char *path, unsigned what, bool isdir,
 		const struct procinfo *proc)
@@ -310,6 +327,65 @@ int engine_path(struct engine *e, const char *path, unsigned what, bool isdir,
 	}
 	e->proc = NULL;
 	return r;
+}
+
+static bool same_file(const struct record *a, const struct record *b)
+{
+	return record_has(a, ATTR_INODE) && record_has(b, ATTR_INODE) &&
+	       record_has(a, ATTR_DEVICE) && record_has(b, ATTR_DEVICE) &&
+	       record_int(a, ATTR_INODE) == record_int(b, ATTR_INODE) &&
+	       record_int(a, ATTR_DEVICE) == record_int(b, ATTR_DEVICE) &&
+	       record_int(a, ATTR_TYPE) == record_int(b, ATTR_TYPE);
+}
+
+static bool same_entities(const struct record *a, const struct record *b)
+{
+	return a->nents == b->nents && !memcmp(a->ents, b->ents, a->nents * sizeof(*a->ents));
+}
+
+/* The `renamed` event of from -> to, if the store and the file prove it: 1, 0 or -1. */
+static int try_renamed(struct engine *e, const char *from, const char *to)
+{
+	struct diff_opts d = diff_opts_of(e);
+	const struct record *o, *n;
+	bool script;
+	int rc;
+
+	if (engine_own_file(e, from) || engine_own_file(e, to) ||
+	    state_get(e->st, KIND_FILE, to, strlen(to), &e->old) ||
+	    !state_get(e->st, KIND_FILE, from, strlen(from), &e->old) ||
+	    record_int(&e->old, ATTR_TYPE) == FT_DIR)
+		return 0;
+	if ((rc = file_prober_probe(e->prober, to, &e->new)) <= 0 || !same_file(&e->old, &e->new))
+		return rc;
+	script = is_script(e, &e->new);
+	o = engine_watched(e, &e->old, script, &e->fold);
+	n = engine_watched(e, &e->new, script, &e->fnew);
+	if (!o || !n || !same_entities(o, n))
+		return 0;
+	if (diff_renamed(&d, o, n, &e->sum) < 0 || state_put(e->st, &e->new) < 0)
+		return -1;
+	state_remove(e->st, KIND_FILE, from, strlen(from));
+	e->dirty = true;
+	return 1;
+}
+
+int engine_rename(struct engine *e, const char *from, const char *to, unsigned what,
+		  const struct procinfo *proc)
+{
+	int r;
+
+	if (engine_sync(e) < 0)
+		return -1;
+	e->proc = proc;
+	r = try_renamed(e, from, to);
+	e->proc = NULL;
+	if (r)
+		return r < 0 ? -1 : 0;
+	/* each name on its own: the old one gone, the new one as it is */
+	if (engine_path(e, from, WEV_MOVED_FROM, false, proc) < 0)
+		return -1;
+	return engine_path(e, to, what | WEV_MOVED_TO, false, proc);
 }
 
 void engine_settle(struct engine *e)

@@ -89,6 +89,9 @@ int engine_rescan(struct engine *e, const char *dir)
 	struct record old;
 	int rc = 0, n;
 
+	/* the store must hold every probe submitted before */
+	if (engine_sync(e) < 0)
+		return -1;
 	list_tree(e, dir, &keys);
 	for (size_t i = 0; !rc && i < keys.n; i++)
 		rc = engine_probe(e, keys.v[i]);

@@ -6,6 +6,7 @@
 #include "imscan/rules.h"
 #include "imscan/source.h"
 #include "imscan/watch_engine.h"
+#include "imscan/watch_backend.h"
 #include "imscan/watch_state.h"
 
 struct engine {
@@ -28,7 +29,16 @@ struct engine {
 	const struct procinfo *proc;	/* who, for the events being made */
 	bool dirty;
 	struct record old, new, fold, fnew;	/* scratch */
+	struct async *async;	/* the probe thread (engine_async.c), once started */
 };
+
+/* What moves or removes entries: a directory's is re-scanned. */
+#define WEV_STRUCTURE (WEV_DELETE | WEV_MOVED_FROM | WEV_MOVED_TO | WEV_RENAME)
+
+/* imscan's own files (the baseline, its lock, its temporary files). */
+bool engine_own_file(const struct engine *e, const char *path);
+/* Stops the probe thread, if any, and frees what it had. */
+void engine_async_free(struct engine *e);
 
 /* Probes key (a file) and applies it: 0 or -1. */
 int engine_probe(struct engine *e, const char *key);
@@ -37,7 +47,8 @@ int engine_diff(struct engine *e, const struct record *old, const struct record 
 /* engine_diff, then the store takes new (or loses old). */
 int engine_apply(struct engine *e, const struct record *old, const struct record *new);
 /*
- * in with only its watched entities, copied to *out; NULL if none is left.
+ * in with only its watched entities: in itself when all are, else a copy
+ * in *out; NULL if none is left.
  * A rule on "/" keeps only executables: regular files with an execute bit,
  * or scripts (script: the caller found "#!" in the file).
  */

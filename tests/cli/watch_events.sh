@@ -16,7 +16,11 @@ wstep 1 'echo new > root/data/new.txt'
 # opened for writing and closed unchanged: the kernel reports it, nothing changed
 step 0 sh -c ': >> root/data/a.txt; cat root/data/a.txt > /dev/null'
 step 1 rm root/data/b.txt
-step 2 mv root/data/new.txt root/data/moved.txt
+# one file moved: one event with both names
+step 1 mv root/data/new.txt root/data/moved.txt
+# written under a temporary name and moved over: the target modified
+wstep 1 'echo old > root/data/target.txt'
+step 1 sh -c 'echo new > root/data/t.tmp && mv root/data/t.tmp root/data/target.txt'
 step 1 chmod 600 root/data/moved.txt
 step 1 chown 1234:5678 root/data/moved.txt
 step 1 chmod u+s root/data/sub/c.txt

@@ -56,7 +56,7 @@ step() {
 	wait_events $((before + n))
 	echo "# $*"
 	tail -n +$((before + 1)) w.json |
-		jq -c '[.action, .key, (.changed // empty)]' | sort
+		jq -c '[.action, .key, (.old_key // empty), (.changed // empty)]' | sort
 }
 
 # A step made by ./imscan-wtest (a copy of sh), which stays alive a moment

@@ -176,6 +176,21 @@ static int on_event(void *ctx, const struct event *ev)
 	return 0;
 }
 
+/* on_event, with the old key of a rename */
+static int on_renamed(void *ctx, const struct event *ev)
+{
+	struct log *l = ctx;
+
+	ck_assert_int_eq(ev->action, ACT_RENAMED);
+	ck_assert_uint_eq(ev->old_keylen, strlen(ev->old_key));
+	strbuf_addf(&l->sb, "renamed %s %s from %s", ev->rule->id, record_key(ev->new), ev->old_key);
+	log_attrs(&l->sb, &ev->attrs);
+	for (size_t i = 0; ev->nrules > 1 && i < ev->nrules; i++)
+		strbuf_addf(&l->sb, "%s%s", i ? "," : " rules=", ev->rules[i]->id);
+	strbuf_addc(&l->sb, '\n');
+	return 0;
+}
+
 static int on_record(void *ctx, const struct record *r)
 {
 	struct log *l = ctx;
@@ -662,6 +677,42 @@ START_TEST(test_stream_error)
 }
 END_TEST
 
+/* diff_renamed: one event under the new key with the old one, whether
+ * anything else changed or not, naming every rule of both sides. */
+START_TEST(test_diff_renamed)
+{
+	static const struct spec s[] = {
+		{ "/old", FT_REGULAR, 0644, 1, 0x01, E0 | E3, NULL },
+		{ "/new", FT_REGULAR, 0644, 1, 0x01, E0 | E3, NULL },
+		{ "/new", FT_REGULAR, 0644, 2, 0x01, E0 | E3, NULL },
+	};
+	struct record a, b, c;
+	struct diff_opts o;
+	struct log l;
+	struct event_summary sum = { 0 };
+
+	record_init(&a);
+	record_init(&b);
+	record_init(&c);
+	build(&a, &s[0]);
+	build(&b, &s[1]);
+	build(&c, &s[2]);
+	opts_init(&o, &l);
+	o.on_event = on_renamed;
+	ck_assert_int_eq(diff_renamed(&o, &a, &b, &sum), 0);
+	ck_assert_int_eq(diff_renamed(&o, &a, &c, &sum), 0);
+	ck_assert_str_eq(l.sb.buf,
+			 "renamed 100 /new from /old rules=100,300\n"
+			 "renamed 100 /new from /old size rules=100,300\n");
+	ck_assert_uint_eq(sum.renamed, 2);
+	ck_assert_uint_eq(sum.entries, 2);
+	record_release(&a);
+	record_release(&b);
+	record_release(&c);
+	strbuf_release(&l.sb);
+}
+END_TEST
+
 /* diff_one on its own (watch): counts add up across calls. */
 START_TEST(test_diff_one)
 {
@@ -970,6 +1021,7 @@ Suite *make_diff_suite(void)
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_stream_error);
 	tcase_add_test(tc, test_diff_one);
+	tcase_add_test(tc, test_diff_renamed);
 	tcase_add_test(tc, test_one_event_many_rules);
 	tcase_add_test(tc, test_many_rules_one_key);
 	tcase_add_test(tc, test_large);

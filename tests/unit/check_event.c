@@ -362,7 +362,7 @@ START_TEST(test_renamed_and_kind)
 	ev.old_keylen = 6;
 	ev.rule = NULL;
 	check_json(&ev, HEAD "\"action\":\"renamed\",\"kind\":\"user\",\"key\":\"bob\","
-		   "\"old_key\":\"al\\u001bice\",\"rule\":null,\"rules\":[],\"new\":{\"uid\":1001},\"tags\":[]}");
+		   "\"old_key\":\"al\\u001bice\",\"rule\":null,\"rules\":[],\"changed\":[\"uid\"],\"new\":{\"uid\":1001},\"tags\":[]}");
 	check_text(&ev, "renamed  user bob  from al\\x1bice");
 	record_release(&r);
 }

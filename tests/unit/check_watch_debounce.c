@@ -182,6 +182,44 @@ START_TEST(test_real_clock)
 }
 END_TEST
 
+/* A chain of moves is one entry from the first name; what the old name
+ * was pending for moves with it; an overwritten target's first source is
+ * an entry of its own. */
+START_TEST(test_rename_chain)
+{
+	struct debounce *d = debounce_new(200, 10000);
+	struct procinfo p = proc_of(7, "mv");
+	struct debounce_item it;
+
+	debounce_add(d, "/d/a", WEV_MODIFY, false, NULL, 0);
+	debounce_rename(d, "/d/a", "/d/b", WEV_RENAME, &p, 10);
+	debounce_rename(d, "/d/b", "/d/c", WEV_RENAME, NULL, 20);
+	ck_assert_uint_eq(debounce_pending(d), 1);
+	ck_assert_int_eq(debounce_pop(d, 220, &it), 1);
+	ck_assert_str_eq(it.path, "/d/c");
+	ck_assert_str_eq(it.from, "/d/a");
+	ck_assert_uint_eq(it.what, WEV_MODIFY | WEV_RENAME);
+	ck_assert_uint_eq(it.nprocs, 1);
+	ck_assert_int_eq(it.procs[0]->pid, 7);
+
+	debounce_rename(d, "/d/x", "/d/t", WEV_RENAME, NULL, 1000);
+	debounce_rename(d, "/d/y", "/d/t", WEV_RENAME, NULL, 1010);
+	ck_assert_uint_eq(debounce_pending(d), 2);
+	ck_assert_int_eq(debounce_pop(d, 1210, &it), 1);
+	ck_assert_str_eq(it.path, "/d/t");
+	ck_assert_str_eq(it.from, "/d/y");
+	ck_assert_int_eq(debounce_pop(d, 1210, &it), 1);
+	ck_assert_str_eq(it.path, "/d/x");
+	ck_assert_ptr_null(it.from);
+	ck_assert_uint_eq(it.what, WEV_RENAME);
+	/* a plain entry has no old name */
+	debounce_add(d, "/d/z", WEV_CREATE, false, NULL, 2000);
+	ck_assert_int_eq(debounce_drain(d, &it), 1);
+	ck_assert_ptr_null(it.from);
+	debounce_free(d);
+}
+END_TEST
+
 Suite *make_watch_debounce_suite(void)
 {
 	Suite *s = suite_create("watch_debounce");
@@ -189,6 +227,7 @@ Suite *make_watch_debounce_suite(void)
 
 	tcase_add_test(tc, test_burst_is_one);
 	tcase_add_test(tc, test_apart_is_two);
+	tcase_add_test(tc, test_rename_chain);
 	tcase_add_test(tc, test_max_wait);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_procs_merged);
