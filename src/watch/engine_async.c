@@ -50,6 +50,7 @@ struct async {
 	bool started;
 	atomic_bool stop, worker_sleeps, watcher_waits, watcher_polls, kicked;
 	atomic_uint_fast64_t mid, tail;
+	atomic_uint_fast64_t wait_until;	/* the mid a waiting watcher needs */
 	uint64_t head;		/* the watcher's only */
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -78,7 +79,7 @@ static bool worker_wait(struct async *a, uint64_t mid)
 static void worker_done(struct async *a, uint64_t mid)
 {
 	atomic_store(&a->mid, mid);
-	if (atomic_load(&a->watcher_waits)) {
+	if (atomic_load(&a->watcher_waits) && mid >= atomic_load(&a->wait_until)) {
 		pthread_mutex_lock(&a->mu);
 		pthread_cond_signal(&a->done);
 		pthread_mutex_unlock(&a->mu);
@@ -171,6 +172,7 @@ static int apply_one(struct engine *e, struct slot *s)
 static void watcher_wait(struct async *a, uint64_t until)
 {
 	pthread_mutex_lock(&a->mu);
+	atomic_store(&a->wait_until, until);
 	atomic_store(&a->watcher_waits, true);
 	while (atomic_load(&a->mid) < until)
 		pthread_cond_wait(&a->done, &a->mu);
@@ -250,7 +252,8 @@ static int make_room(struct engine *e)
 
 	while (atomic_load(&a->tail) - a->head == RING) {
 		engine_kick(e);
-		watcher_wait(a, a->head + 1);
+		/* a quarter of the ring at a time: one wake-up, not one per probe */
+		watcher_wait(a, a->head + RING / 4);
 		if (collect(e, false) < 0)
 			return -1;
 	}
