@@ -390,5 +390,6 @@ int engine_rename(struct engine *e, const char *from, const char *to, unsigned w
 
 void engine_settle(struct engine *e)
 {
+	engine_async_settle(e);
 	file_prober_settle(e->prober);
 }

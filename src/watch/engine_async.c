@@ -51,6 +51,7 @@ struct async {
 	atomic_bool stop, worker_sleeps, watcher_waits, watcher_polls, kicked;
 	atomic_uint_fast64_t mid, tail;
 	atomic_uint_fast64_t wait_until;	/* the mid a waiting watcher needs */
+	atomic_uint settle;	/* bumped by engine_settle: the kept directory goes */
 	uint64_t head;		/* the watcher's only */
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -98,6 +99,7 @@ static void *worker(void *arg)
 {
 	struct async *a = arg;
 	uint64_t mid = 0;
+	unsigned settled = 0;
 
 	for (;;) {
 		struct slot *s;
@@ -109,6 +111,10 @@ static void *worker(void *arg)
 				break;
 			continue;
 		}
+		if (settled != atomic_load(&a->settle)) {
+			settled = atomic_load(&a->settle);
+			file_prober_settle(a->prober);
+		}
 		s = &a->ring[mid & (RING - 1)];
 		s->rc = file_prober_probe(a->prober, s->path, &s->rec);
 		if (s->rc < 0)
@@ -116,6 +122,12 @@ static void *worker(void *arg)
 		worker_done(a, ++mid);
 	}
 	return NULL;
+}
+
+void engine_async_settle(struct engine *e)
+{
+	if (e->async)
+		atomic_fetch_add(&e->async->settle, 1);
 }
 
 int engine_async_fd(const struct engine *e)

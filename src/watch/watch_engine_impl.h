@@ -37,6 +37,8 @@ struct engine {
 
 /* imscan's own files (the baseline, its lock, its temporary files). */
 bool engine_own_file(const struct engine *e, const char *path);
+/* The probe thread closes its kept directory before its next probe. */
+void engine_async_settle(struct engine *e);
 /* Stops the probe thread, if any, and frees what it had. */
 void engine_async_free(struct engine *e);
 

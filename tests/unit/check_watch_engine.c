@@ -167,6 +167,34 @@ START_TEST(test_done_wakes_poll)
 }
 END_TEST
 
+/* The probe thread keeps the last directory open between probes; settle
+ * (the watcher's loop calls it after each run of due entries, and a moved
+ * directory does) makes it look the path up again. */
+START_TEST(test_settle_after_dir_move)
+{
+	struct fixture x;
+	char a[4096], b[4096], *got;
+
+	fixture_open(&x);
+	snprintf(a, sizeof(a), "%s/data/d", x.root);
+	ck_assert_int_eq(mkdir(a, 0755), 0);
+	touch(&x, "data/d/f1");
+	ck_assert_int_eq(engine_submit(x.e, "/data/d/f1", WEV_CREATE, false, NULL), 0);
+	ck_assert_int_eq(engine_sync(x.e), 0);
+	snprintf(b, sizeof(b), "%s/data/e", x.root);
+	ck_assert_int_eq(rename(a, b), 0);
+	ck_assert_int_eq(mkdir(a, 0755), 0);
+	touch(&x, "data/d/f2");
+	engine_settle(x.e);
+	ck_assert_int_eq(engine_submit(x.e, "/data/d/f2", WEV_CREATE, false, NULL), 0);
+	ck_assert_int_eq(engine_sync(x.e), 0);
+	got = events(&x);
+	ck_assert_str_eq(got, "added /data/d/f1 0\nadded /data/d/f2 0\n");
+	free(got);
+	fixture_close(&x);
+}
+END_TEST
+
 Suite *make_watch_engine_suite(void)
 {
 	Suite *s = suite_create("watch_engine");
@@ -174,6 +202,7 @@ Suite *make_watch_engine_suite(void)
 
 	tcase_add_test(tc, test_burst_in_order);
 	tcase_add_test(tc, test_done_wakes_poll);
+	tcase_add_test(tc, test_settle_after_dir_move);
 	suite_add_tcase(s, tc);
 	return s;
 }
