@@ -2,7 +2,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 
 #include "imscan/attr.h"
 #include "imscan/escape.h"
