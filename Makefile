@@ -50,7 +50,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o)
 HDR  := $(wildcard include/imscan/*.h src/*/*.h)
 
-.PHONY: all deps check unit cli sanitize valgrind fuzz bench bench-entities install uninstall clean depcheck
+.PHONY: all deps check unit cli sanitize valgrind fuzz bench bench-entities bench-fmt install uninstall clean depcheck
 
 all: imscan
 
@@ -124,6 +124,13 @@ bench-entities: $(B)/bench-entities
 
 $(B)/bench-entities: bench/entities.c $(LIBOBJ) $(HDR)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/entities.c $(LIBOBJ) $(LDLIBS_ALL)
+
+# The cost of one event line (bench/fmt.c); `$(B)/bench-fmt -d` dumps lines to compare builds.
+bench-fmt: $(B)/bench-fmt
+	$(B)/bench-fmt
+
+$(B)/bench-fmt: bench/fmt.c $(LIBOBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/fmt.c $(LIBOBJ) $(LDLIBS_ALL)
 
 # ---- set-up, install ------------------------------------------------------
 

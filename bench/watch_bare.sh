@@ -26,6 +26,6 @@ done
 # The state store's resident size for the bench corpus's 155k entries.
 ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$TOP/include" -o "$W/watch_state_rss" "$HERE/watch_state_rss.c" \
 	"$TOP"/src/watch/state.c "$TOP"/src/watch/state_iter.c "$TOP"/src/core/record.c \
-	"$TOP"/src/core/attr.c "$TOP"/src/core/escape.c "$TOP"/src/core/strbuf.c \
+	"$TOP"/src/core/attr.c "$TOP"/src/core/escape.c "$TOP"/src/core/strbuf.c "$TOP"/src/core/timefmt.c \
 	"$TOP"/src/core/xalloc.c "$TOP"/src/core/error.c -lsodium
 "$W/watch_state_rss" 155000

@@ -43,7 +43,9 @@ static void print_record(const struct record *r, const struct ruleset *rs, struc
 	int a;
 
 	strbuf_reset(sb);
-	strbuf_addf(sb, "{\"kind\":\"%s\",", kind_name(r->kind));
+	strbuf_adds(sb, "{\"kind\":\"");
+	strbuf_adds(sb, kind_name(r->kind));
+	strbuf_add(sb, "\",", 2);
 	json_add_member_bytes(sb, "key", record_key(r), r->keylen);
 	strbuf_adds(sb, ",\"rules\":[");
 	for (uint32_t i = 0; i < r->nents; i++) {

@@ -2,11 +2,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 
 #include "imscan/attr.h"
 #include "imscan/escape.h"
 #include "imscan/record.h"
+#include "imscan/timefmt.h"
 
 #define F KINDBIT(KIND_FILE)
 #define STD ATTRF_STANDARD
@@ -266,7 +266,8 @@ static void format_flags(struct strbuf *out, unsigned long v)
 
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
 		if (v & flag_names[i].bit) {
-			strbuf_addf(out, "%s%s", sep, flag_names[i].name);
+			strbuf_adds(out, sep);
+			strbuf_adds(out, flag_names[i].name);
 			v &= ~flag_names[i].bit;
 			sep = ",";
 		}
@@ -278,36 +279,51 @@ static void format_flags(struct strbuf *out, unsigned long v)
 void attr_format_time_prec(struct strbuf *out, int64_t ns, int digits)
 {
 	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
-	time_t t;
-	struct tm tm;
-	char buf[64];
+	char buf[TIMEFMT_SECOND_MAX];
+	size_t len;
 
 	if (frac < 0) {
 		frac += 1000000000;
 		sec--;
 	}
-	t = (time_t)sec;
-	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm)) {
-		strbuf_addf(out, "@%lld", (long long)ns);
+	len = timefmt_second(buf, sec);
+	if (!len) {
+		strbuf_addc(out, '@');
+		strbuf_add_i64(out, ns);
 		return;
 	}
+	strbuf_add(out, buf, len);
 	for (int d = digits; d < 9; d++)
 		frac /= 10;
-	if (digits > 0)
-		strbuf_addf(out, "%s.%0*lldZ", buf, digits, (long long)frac);
-	else
-		strbuf_addf(out, "%sZ", buf);
+	if (digits > 0) {
+		strbuf_addc(out, '.');
+		strbuf_add_u64_pad(out, (uint64_t)frac, digits);
+	}
+	strbuf_addc(out, 'Z');
 }
 
 static void format_hex(struct strbuf *out, const unsigned char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	char *q;
 
 	strbuf_grow(out, 2 * n);
+	q = out->buf + out->len;
 	for (size_t i = 0; i < n; i++) {
-		strbuf_addc(out, hex[p[i] >> 4]);
-		strbuf_addc(out, hex[p[i] & 15]);
+		*q++ = hex[p[i] >> 4];
+		*q++ = hex[p[i] & 15];
 	}
+	strbuf_setlen(out, out->len + 2 * n);
+}
+
+/* The permission bits as four octal digits ("%04llo" of v & 07777). */
+static void format_mode(struct strbuf *out, int64_t v)
+{
+	unsigned m = (unsigned)v & 07777;
+	char o[4] = { (char)('0' + (m >> 9)), (char)('0' + (m >> 6 & 7)),
+		      (char)('0' + (m >> 3 & 7)), (char)('0' + (m & 7)) };
+
+	strbuf_add(out, o, sizeof(o));
 }
 
 static void format_str(struct strbuf *out, const unsigned char *p, size_t n,
@@ -359,10 +375,12 @@ void attr_format(struct strbuf *out, const struct record *r, enum attr_id id,
 		p = record_bytes(r, id, &n);
 	switch (ai->print) {
 	case ATTR_PR_DEC:
-		strbuf_addf(out, "%lld", (long long)v);
+		strbuf_add_i64(out, v);
 		break;
 	case ATTR_PR_MODE:
-		strbuf_addf(out, "%s%04llo%s", q, (unsigned long long)v & 07777, q);
+		strbuf_adds(out, q);
+		format_mode(out, v);
+		strbuf_adds(out, q);
 		break;
 	case ATTR_PR_TIME:
 		strbuf_adds(out, q);
@@ -370,10 +388,16 @@ void attr_format(struct strbuf *out, const struct record *r, enum attr_id id,
 		strbuf_adds(out, q);
 		break;
 	case ATTR_PR_FTYPE:
-		strbuf_addf(out, "%s%s%s", q, ftype_name((int)v), q);
+		strbuf_adds(out, q);
+		strbuf_adds(out, ftype_name((int)v));
+		strbuf_adds(out, q);
 		break;
 	case ATTR_PR_DEVNO:
-		strbuf_addf(out, "%s%u:%u%s", q, major((dev_t)v), minor((dev_t)v), q);
+		strbuf_adds(out, q);
+		strbuf_add_u64(out, major((dev_t)v));
+		strbuf_addc(out, ':');
+		strbuf_add_u64(out, minor((dev_t)v));
+		strbuf_adds(out, q);
 		break;
 	case ATTR_PR_FLAGS:
 		strbuf_adds(out, q);
@@ -404,7 +428,10 @@ void attr_json_member(struct strbuf *out, const struct record *r, enum attr_id i
 		json_add_member_bytes(out, attr_table[id].name, p, n);
 		return;
 	}
-	strbuf_addf(out, "\"%s\":", attr_table[id].name);
+	/* attribute names are plain ASCII: nothing to escape */
+	strbuf_addc(out, '"');
+	strbuf_adds(out, attr_table[id].name);
+	strbuf_add(out, "\":", 2);
 	attr_format(out, r, id, ATTR_STYLE_JSON);
 }
 

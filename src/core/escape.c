@@ -55,12 +55,41 @@ static bool is_c1(const unsigned char *p, size_t l)
 	return l == 2 && p[0] == 0xc2 && p[1] < 0xa0;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
 static void json_add_u00(struct strbuf *out, unsigned c)
 {
-	static const char hex[] = "0123456789abcdef";
-	char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+	char u[6] = { '\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 15] };
 
-	strbuf_adds(out, u);
+	strbuf_add(out, u, sizeof(u));
+}
+
+/*
+ * The length of the run at the start of p that JSON takes as it is:
+ * printable ASCII but '"' and '\\', and valid UTF-8 but the C1
+ * controls. Names and values are mostly such runs, and one strbuf_add a
+ * run costs far less than one a byte.
+ */
+static size_t json_plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i];
+		size_t l;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+				break;
+			i++;
+			continue;
+		}
+		l = utf8_seq_len(p + i, n - i);
+		if (!l || is_c1(p + i, l))
+			break;
+		i += l;
+	}
+	return i;
 }
 
 bool json_add_string(struct strbuf *out, const void *s, size_t n)
@@ -71,11 +100,19 @@ bool json_add_string(struct strbuf *out, const void *s, size_t n)
 	strbuf_grow(out, n + 2);
 	strbuf_addc(out, '"');
 	for (size_t i = 0; i < n;) {
-		unsigned c = p[i];
-		size_t l = utf8_seq_len(p + i, n - i);
+		size_t run = json_plain_run(p + i, n - i);
+		unsigned c;
+		size_t l;
 
+		strbuf_add(out, p + i, run);
+		i += run;
+		if (i == n)
+			break;
+		/* what the run stopped at: one byte or sequence to escape */
+		c = p[i];
+		l = utf8_seq_len(p + i, n - i);
 		if (!l) {
-			strbuf_adds(out, "\xef\xbf\xbd");	/* U+FFFD */
+			strbuf_add(out, "\xef\xbf\xbd", 3);	/* U+FFFD */
 			lossy = true;
 			i++;
 			continue;
@@ -83,17 +120,16 @@ bool json_add_string(struct strbuf *out, const void *s, size_t n)
 		if (is_c1(p + i, l)) {
 			/* valid UTF-8, but a terminal may act on it, as on C0 */
 			json_add_u00(out, p[i + 1]);
-		} else if (l > 1 || (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
-			strbuf_add(out, p + i, l);
 		} else if (c == '"' || c == '\\') {
-			strbuf_addc(out, '\\');
-			strbuf_addc(out, (char)c);
+			char esc[2] = { '\\', (char)c };
+
+			strbuf_add(out, esc, 2);
 		} else if (c == '\n') {
-			strbuf_adds(out, "\\n");
+			strbuf_add(out, "\\n", 2);
 		} else if (c == '\t') {
-			strbuf_adds(out, "\\t");
+			strbuf_add(out, "\\t", 2);
 		} else if (c == '\r') {
-			strbuf_adds(out, "\\r");
+			strbuf_add(out, "\\r", 2);
 		} else {
 			json_add_u00(out, c);
 			/* "\u0000" is valid JSON, but most readers keep strings as C
@@ -129,7 +165,7 @@ void json_add_json(struct strbuf *out, const char *json)
 		if (p[0] != 0xc2 || p[1] < 0x80 || p[1] > 0x9f)
 			continue;
 		strbuf_add(out, run, (size_t)(p - run));
-		strbuf_addf(out, "\\u%04x", p[1]);
+		json_add_u00(out, p[1]);
 		run = ++p + 1;
 	}
 	strbuf_add(out, run, (size_t)(p - run));
@@ -162,34 +198,70 @@ static bool text_hazard(const unsigned char *p, size_t l)
 	return p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9;
 }
 
+/* "\\xHH" for each of the n bytes at p. */
+static void text_add_hex_bytes(struct strbuf *out, const unsigned char *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		char x[4] = { '\\', 'x', hex_digits[p[k] >> 4], hex_digits[p[k] & 15] };
+
+		strbuf_add(out, x, sizeof(x));
+	}
+}
+
+/* As json_plain_run, for text: printable ASCII but '\\', and valid
+ * UTF-8 that is no hazard. */
+static size_t text_plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i];
+		size_t l;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == '\\' || c == 0x7f)
+				break;
+			i++;
+			continue;
+		}
+		l = utf8_seq_len(p + i, n - i);
+		if (!l || text_hazard(p + i, l))
+			break;
+		i += l;
+	}
+	return i;
+}
+
 void text_add_escaped(struct strbuf *out, const void *s, size_t n)
 {
 	const unsigned char *p = s;
 
 	for (size_t i = 0; i < n;) {
-		unsigned c = p[i];
-		size_t l = utf8_seq_len(p + i, n - i);
+		size_t run = text_plain_run(p + i, n - i);
+		unsigned c;
+		size_t l;
 
+		strbuf_add(out, p + i, run);
+		i += run;
+		if (i == n)
+			break;
+		c = p[i];
+		l = utf8_seq_len(p + i, n - i);
 		if (l > 1) {
-			if (text_hazard(p + i, l)) {
-				for (size_t k = 0; k < l; k++)
-					strbuf_addf(out, "\\x%02x", p[i + k]);
-			} else {
-				strbuf_add(out, p + i, l);
-			}
+			text_add_hex_bytes(out, p + i, l);	/* a hazard */
 			i += l;
-			continue;
+		} else if (c == '\\') {
+			strbuf_add(out, "\\\\", 2);
+			i++;
+		} else if (c == '\n') {
+			strbuf_add(out, "\\n", 2);
+			i++;
+		} else if (c == '\t') {
+			strbuf_add(out, "\\t", 2);
+			i++;
+		} else {
+			text_add_hex_bytes(out, p + i, 1);
+			i++;
 		}
-		if (c == '\\')
-			strbuf_adds(out, "\\\\");
-		else if (c == '\n')
-			strbuf_adds(out, "\\n");
-		else if (c == '\t')
-			strbuf_adds(out, "\\t");
-		else if (l == 1 && c >= 0x20 && c != 0x7f)
-			strbuf_addc(out, (char)c);
-		else
-			strbuf_addf(out, "\\x%02x", c);
-		i++;
 	}
 }

@@ -53,25 +53,6 @@ void strbuf_setlen(struct strbuf *sb, size_t len)
 	sb->buf[len] = '\0';
 }
 
-void strbuf_add(struct strbuf *sb, const void *p, size_t n)
-{
-	strbuf_grow(sb, n);
-	memcpy(sb->buf + sb->len, p, n);
-	strbuf_setlen(sb, sb->len + n);
-}
-
-void strbuf_addc(struct strbuf *sb, char c)
-{
-	strbuf_grow(sb, 1);
-	sb->buf[sb->len] = c;
-	strbuf_setlen(sb, sb->len + 1);
-}
-
-void strbuf_adds(struct strbuf *sb, const char *s)
-{
-	strbuf_add(sb, s, strlen(s));
-}
-
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list cp;
@@ -96,6 +77,46 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(sb, fmt, ap);
 	va_end(ap);
+}
+
+/* Writes the digits of v so that they end at end; returns where they start. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void strbuf_add_u64(struct strbuf *sb, uint64_t v)
+{
+	char buf[20], *p = u64_digits(buf + sizeof(buf), v);
+
+	strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void strbuf_add_i64(struct strbuf *sb, int64_t v)
+{
+	/* 0 - (uint64_t)v: the magnitude, also of INT64_MIN */
+	if (v < 0)
+		strbuf_addc(sb, '-');
+	strbuf_add_u64(sb, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+}
+
+void strbuf_add_u64_pad(struct strbuf *sb, uint64_t v, int width)
+{
+	char buf[20], *p = u64_digits(buf + sizeof(buf), v);
+	size_t n = (size_t)(buf + sizeof(buf) - p);
+
+	if (width > 0 && (size_t)width > n) {
+		size_t zeros = (size_t)width - n;
+
+		strbuf_grow(sb, zeros + n);
+		memset(sb->buf + sb->len, '0', zeros);
+		sb->len += zeros;
+	}
+	strbuf_add(sb, p, n);
 }
 
 char *strbuf_detach(struct strbuf *sb, size_t *len)

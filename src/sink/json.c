@@ -31,7 +31,9 @@ static void json_attrs(struct strbuf *out, const char *name, const struct record
 	const char *sep = "";
 	int a;
 
-	strbuf_addf(out, ",\"%s\":{", name);
+	strbuf_add(out, ",\"", 2);
+	strbuf_adds(out, name);
+	strbuf_add(out, "\":{", 3);
 	ATTRSET_FOREACH(a, set) {
 		/* the reason for an unreadable entity is the "error" member */
 		if (a == ATTR_ERROR || !record_has(r, (enum attr_id)a))
@@ -145,7 +147,8 @@ static void json_tags(struct strbuf *out, const struct event *ev)
 /* ,"process":{...} with the members that could be read (DESIGN.md). */
 static void json_process(struct strbuf *out, const struct procinfo *p)
 {
-	strbuf_addf(out, ",\"process\":{\"pid\":%ld", (long)p->pid);
+	strbuf_adds(out, ",\"process\":{\"pid\":");
+	strbuf_add_i64(out, p->pid);
 	if (p->have & PROCINFO_COMM) {
 		strbuf_adds(out, ",\"comm\":");
 		json_str(out, p->comm);
@@ -154,14 +157,18 @@ static void json_process(struct strbuf *out, const struct procinfo *p)
 		strbuf_addc(out, ',');
 		json_add_member_bytes(out, "exe", p->exe, strlen(p->exe));
 	}
-	if (p->have & PROCINFO_UID)
-		strbuf_addf(out, ",\"uid\":%lu", (unsigned long)p->uid);
+	if (p->have & PROCINFO_UID) {
+		strbuf_adds(out, ",\"uid\":");
+		strbuf_add_u64(out, p->uid);
+	}
 	if (p->have & PROCINFO_USER) {
 		strbuf_adds(out, ",\"user\":");
 		json_str(out, p->user);
 	}
-	if (p->have & PROCINFO_LOGINUID)
-		strbuf_addf(out, ",\"loginuid\":%lu", (unsigned long)p->loginuid);
+	if (p->have & PROCINFO_LOGINUID) {
+		strbuf_adds(out, ",\"loginuid\":");
+		strbuf_add_u64(out, p->loginuid);
+	}
 	if (p->have & PROCINFO_LOGIN) {
 		strbuf_adds(out, ",\"login\":");
 		json_str(out, p->login);
@@ -181,8 +188,12 @@ void event_to_json(struct strbuf *out, const struct event *ev)
 	json_str(out, ev->host);
 	strbuf_adds(out, ",\"source\":");
 	json_str(out, ev->source);
-	strbuf_addf(out, ",\"action\":\"%s\",\"kind\":\"%s\",", action_name(ev->action),
-		    kind_name(ent->kind));
+	/* action and kind names are plain ASCII: nothing to escape */
+	strbuf_adds(out, ",\"action\":\"");
+	strbuf_adds(out, action_name(ev->action));
+	strbuf_adds(out, "\",\"kind\":\"");
+	strbuf_adds(out, kind_name(ent->kind));
+	strbuf_add(out, "\",", 2);
 	json_add_member_bytes(out, "key", record_key(ent), ent->keylen);
 	if (ev->action == ACT_RENAMED && ev->old_key) {
 		strbuf_addc(out, ',');
@@ -197,7 +208,10 @@ void event_to_json(struct strbuf *out, const struct event *ev)
 		ATTRSET_FOREACH(a, &ev->attrs) {
 			if (a == ATTR_ERROR)
 				continue;
-			strbuf_addf(out, "%s\"%s\"", sep, attr_name((enum attr_id)a));
+			strbuf_adds(out, sep);
+			strbuf_addc(out, '"');
+			strbuf_adds(out, attr_name((enum attr_id)a));
+			strbuf_addc(out, '"');
 			sep = ",";
 		}
 		strbuf_addc(out, ']');

@@ -15,8 +15,10 @@ static void text_str(struct strbuf *out, const char *s)
 static void text_key(struct strbuf *out, const struct record *r)
 {
 	/* a user or package name alone would not say what it is */
-	if (r->kind != KIND_FILE)
-		strbuf_addf(out, "%s ", kind_name(r->kind));
+	if (r->kind != KIND_FILE) {
+		strbuf_adds(out, kind_name(r->kind));
+		strbuf_addc(out, ' ');
+	}
 	text_add_escaped(out, record_key(r), r->keylen);
 }
 
@@ -56,7 +58,8 @@ static void text_change(struct strbuf *out, const struct event *ev, enum attr_id
 	shorten = attr_is_hash(a) && (!ho || ov->len > 2 * HASH_SHOWN) &&
 		  (!hn || nv->len > 2 * HASH_SHOWN) && !(ho && hn && same_ends(ov, nv));
 
-	strbuf_addf(out, "%s: ", attr_name(a));
+	strbuf_adds(out, attr_name(a));
+	strbuf_add(out, ": ", 2);
 	if (!ho)
 		strbuf_adds(out, "(none)");
 	else if (shorten)
@@ -78,9 +81,13 @@ static void text_process(struct strbuf *out, const struct procinfo *p)
 	strbuf_adds(out, "  by ");
 	if (p->have & PROCINFO_COMM)
 		text_str(out, p->comm);
-	strbuf_addf(out, "[%ld]", (long)p->pid);
-	if (p->have & PROCINFO_UID)
-		strbuf_addf(out, " uid %lu", (unsigned long)p->uid);
+	strbuf_addc(out, '[');
+	strbuf_add_i64(out, p->pid);
+	strbuf_addc(out, ']');
+	if (p->have & PROCINFO_UID) {
+		strbuf_adds(out, " uid ");
+		strbuf_add_u64(out, p->uid);
+	}
 	if (p->have & PROCINFO_USER) {
 		strbuf_adds(out, " (");
 		text_str(out, p->user);
@@ -96,7 +103,8 @@ void event_to_text(struct strbuf *out, const struct event *ev)
 	size_t len;
 	int a;
 
-	strbuf_addf(out, "%s  ", action_name(ev->action));
+	strbuf_adds(out, action_name(ev->action));
+	strbuf_add(out, "  ", 2);
 	text_key(out, ent);
 	if (ev->rule) {
 		size_t n;

@@ -378,6 +378,11 @@ static const struct {
 } int_values[] = {
 	{ ATTR_SIZE, 1234567890123LL, "1234567890123", "1234567890123" },
 	{ ATTR_UID, 0, "0", "0" },
+	{ ATTR_SIZE, INT64_MAX, "9223372036854775807", "9223372036854775807" },
+	{ ATTR_EXPIRE, INT64_MIN, "-9223372036854775808", "-9223372036854775808" },
+	{ ATTR_EXPIRE, -1, "-1", "-1" },
+	{ ATTR_MODE, -1, "\"7777\"", "7777" },
+	{ ATTR_MODE, 01, "\"0001\"", "0001" },
 	{ ATTR_MODE, 0104755, "\"4755\"", "4755" },	/* type bits are not the mode's */
 	{ ATTR_MODE, 0, "\"0000\"", "0000" },
 	{ ATTR_MTIME, 1795634400123456789LL, "\"2026-11-25T19:20:00.123456789Z\"",
@@ -415,6 +420,10 @@ START_TEST(test_format_devno)
 	assert_format(ATTR_DEVICE, "\"8:1\"", "8:1");
 	record_set_int(&rec, ATTR_RDEV, (int64_t)makedev(259, 1048575));
 	assert_format(ATTR_RDEV, "\"259:1048575\"", "259:1048575");
+	record_set_int(&rec, ATTR_RDEV, (int64_t)makedev(4294967295u, 4294967295u));
+	assert_format(ATTR_RDEV, "\"4294967295:4294967295\"", "4294967295:4294967295");
+	record_set_int(&rec, ATTR_RDEV, 0);
+	assert_format(ATTR_RDEV, "\"0:0\"", "0:0");
 }
 END_TEST
 

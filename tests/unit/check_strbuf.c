@@ -1,5 +1,7 @@
 /* strbuf.h: always NUL-terminated, any bytes, grows without bound. */
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +192,142 @@ START_TEST(test_detach)
 }
 END_TEST
 
+/* Appends that exactly fill the room left do not grow; one byte more does. */
+START_TEST(test_add_room_boundary)
+{
+	struct strbuf sb;
+	char fill[256];
+	size_t cap, room;
+
+	memset(fill, 'f', sizeof(fill));
+	strbuf_init(&sb);
+	strbuf_addc(&sb, '<');
+	cap = sb.cap;
+	room = sb.cap - sb.len - 1;
+	strbuf_add(&sb, fill, room);
+	ck_assert_uint_eq(sb.cap, cap);
+	ck_assert_uint_eq(sb.len + 1, sb.cap);
+	ck_assert_int_eq(sb.buf[sb.len], '\0');
+	strbuf_addc(&sb, 'x');			/* full: addc must grow */
+	ck_assert_uint_gt(sb.cap, cap);
+	ck_assert_uint_eq(sb.len, room + 2);
+	ck_assert_int_eq(sb.buf[0], '<');
+	ck_assert_int_eq(sb.buf[room], 'f');
+	ck_assert_str_eq(sb.buf + room + 1, "x");
+	/* a number into a full buffer */
+	strbuf_add(&sb, fill, sb.cap - sb.len - 1);
+	cap = sb.cap;
+	strbuf_add_u64(&sb, UINT64_MAX);
+	ck_assert_uint_gt(sb.cap, cap);
+	ck_assert_str_eq(sb.buf + sb.len - 20, "18446744073709551615");
+	strbuf_release(&sb);
+}
+END_TEST
+
+static const struct {
+	uint64_t v;
+	const char *want;
+} u64_cases[] = {
+	{ 0, "0" }, { 1, "1" }, { 9, "9" }, { 10, "10" }, { 99, "99" }, { 100, "100" },
+	{ 4294967295u, "4294967295" }, { 4294967296u, "4294967296" },
+	{ 9999999999999999999u, "9999999999999999999" },
+	{ 10000000000000000000u, "10000000000000000000" },
+	{ UINT64_MAX, "18446744073709551615" },
+};
+
+START_TEST(test_add_u64)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_add_u64(&sb, u64_cases[_i].v);
+	ck_assert_str_eq(sb.buf, u64_cases[_i].want);
+	strbuf_release(&sb);
+}
+END_TEST
+
+static const struct {
+	int64_t v;
+	const char *want;
+} i64_cases[] = {
+	{ 0, "0" }, { -1, "-1" }, { 1, "1" }, { -9, "-9" }, { -10, "-10" }, { 10, "10" },
+	{ INT32_MIN, "-2147483648" }, { INT32_MAX, "2147483647" },
+	{ INT64_MAX, "9223372036854775807" },
+	{ INT64_MIN + 1, "-9223372036854775807" },
+	{ INT64_MIN, "-9223372036854775808" },	/* no magnitude in int64 */
+};
+
+START_TEST(test_add_i64)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "=");
+	strbuf_add_i64(&sb, i64_cases[_i].v);
+	ck_assert_str_eq(sb.buf + 1, i64_cases[_i].want);
+	strbuf_release(&sb);
+}
+END_TEST
+
+static const struct {
+	uint64_t v;
+	int width;
+	const char *want;
+} pad_cases[] = {
+	{ 0, 0, "0" }, { 0, 1, "0" }, { 0, 3, "000" }, { 7, 9, "000000007" },
+	{ 123, 3, "123" }, { 123, 2, "123" },		/* never cut */
+	{ 123456789, 9, "123456789" }, { 999999999, 9, "999999999" },
+	{ 5, -3, "5" },					/* negative: none */
+	{ UINT64_MAX, 25, "0000018446744073709551615" },
+	{ 42, 64, "0000000000000000000000000000000000000000000000000000000000000042" },
+};
+
+START_TEST(test_add_u64_pad)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_add_u64_pad(&sb, pad_cases[_i].v, pad_cases[_i].width);
+	ck_assert_str_eq(sb.buf, pad_cases[_i].want);
+	strbuf_release(&sb);
+}
+END_TEST
+
+/* Every power of ten and its neighbours, signed and not, and zero-padded
+ * to every width up to 24: the bytes printf writes. */
+START_TEST(test_numbers_as_printf)
+{
+	struct strbuf sb;
+	char want[64];
+	uint64_t p = 1;
+
+	strbuf_init(&sb);
+	for (int e = 0; e < 20; e++, p *= 10) {
+		for (uint64_t v = p - 1; v != p + 2; v++) {
+			strbuf_reset(&sb);
+			strbuf_add_u64(&sb, v);
+			snprintf(want, sizeof(want), "%" PRIu64, v);
+			ck_assert_str_eq(sb.buf, want);
+			strbuf_reset(&sb);
+			strbuf_add_i64(&sb, (int64_t)v);
+			snprintf(want, sizeof(want), "%" PRId64, (int64_t)v);
+			ck_assert_str_eq(sb.buf, want);
+			strbuf_reset(&sb);
+			strbuf_add_i64(&sb, -(int64_t)(v & INT64_MAX));
+			snprintf(want, sizeof(want), "%" PRId64, -(int64_t)(v & INT64_MAX));
+			ck_assert_str_eq(sb.buf, want);
+			for (int w = 0; w <= 24; w++) {
+				strbuf_reset(&sb);
+				strbuf_add_u64_pad(&sb, v, w);
+				snprintf(want, sizeof(want), "%0*" PRIu64, w, v);
+				ck_assert_str_eq(sb.buf, want);
+			}
+		}
+	}
+	strbuf_release(&sb);
+}
+END_TEST
+
 Suite *make_strbuf_suite(void)
 {
 	Suite *s = suite_create("strbuf");
@@ -203,6 +341,11 @@ Suite *make_strbuf_suite(void)
 	tcase_add_test(tc, test_vaddf);
 	tcase_add_test(tc, test_reset_setlen);
 	tcase_add_test(tc, test_detach);
+	tcase_add_test(tc, test_add_room_boundary);
+	tcase_add_loop_test(tc, test_add_u64, 0, sizeof(u64_cases) / sizeof(u64_cases[0]));
+	tcase_add_loop_test(tc, test_add_i64, 0, sizeof(i64_cases) / sizeof(i64_cases[0]));
+	tcase_add_loop_test(tc, test_add_u64_pad, 0, sizeof(pad_cases) / sizeof(pad_cases[0]));
+	tcase_add_test(tc, test_numbers_as_printf);
 	suite_add_tcase(s, tc);
 	return s;
 }
