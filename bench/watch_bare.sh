@@ -13,7 +13,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/imscan-watchbench.XXXXXX")
 trap 'umount "$W/mnt" 2>/dev/null || :; rm -rf "$W"' EXIT INT TERM
 ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$TOP/include" -o "$W/watch_bare" "$HERE/watch_bare.c" \
 	"$TOP"/src/watch/backend.c "$TOP"/src/watch/fanotify.c "$TOP"/src/watch/inotify.c \
-	"$TOP"/src/watch/procinfo.c "$TOP"/src/core/error.c "$TOP"/src/core/xalloc.c \
+	"$TOP"/src/watch/procinfo.c "$TOP"/src/watch/exe_reader.c "$TOP"/src/core/error.c "$TOP"/src/core/xalloc.c \
 	"$TOP"/src/core/strbuf.c "$TOP"/src/core/record.c -lpthread
 mkdir "$W/mnt"
 mount -t tmpfs -o size=2g,nr_inodes=2m imscan-watchbench "$W/mnt"

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """bench/watch_driver.py - times imscan watch for bench/watch.sh.
 
-  watch_driver.py IMSCAN W BACKEND SAMPLES N   latency, rate, CPU, idle on W/mnt
+  watch_driver.py IMSCAN W BACKEND SAMPLES N [MEDIUM ROOT BASELINE]
+      latency (skipped when SAMPLES is 0), rate, CPU, idle of the watcher of
+      BASELINE (W/b.imdb) whose root ROOT (W/mnt/root) holds /data; the rate
+      is also appended to W/rates as "MEDIUM watch BACKEND files/s lines
+      distinct overflows writer's-files/s" (MEDIUM: tmpfs) for bench/watch.sh
   watch_driver.py IMSCAN W rss TREE BASELINE   resident size watching TREE
 """
 import os
@@ -64,13 +68,13 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))]
 
 
-def latency(imscan, w, backend, samples, debounce):
-    wt = Watch([imscan, "watch", "-b", w + "/b.imdb", "--backend", backend,
+def latency(imscan, root, baseline, backend, samples, debounce):
+    wt = Watch([imscan, "watch", "-b", baseline, "--backend", backend,
                 "--debounce", str(debounce), "--format", "json"])
     lat, lost = [], 0
     for i in range(samples):
         key = "/data/lat-%d-%d" % (debounce, i)
-        fd = os.open(w + "/mnt/root" + key, os.O_WRONLY | os.O_CREAT, 0o644)
+        fd = os.open(root + key, os.O_WRONLY | os.O_CREAT, 0o644)
         os.write(fd, b"x")
         os.close(fd)
         t0 = time.monotonic()
@@ -84,21 +88,22 @@ def latency(imscan, w, backend, samples, debounce):
                 break
     wt.stop()
     for i in range(samples):
-        os.unlink(w + "/mnt/root/data/lat-%d-%d" % (debounce, i))
+        os.unlink(root + "/data/lat-%d-%d" % (debounce, i))
     print("  latency --debounce %d: p50 %.1f ms, p99 %.1f ms (%d samples, %d lost)"
           % (debounce, pct(lat, 0.5), pct(lat, 0.99), len(lat), lost))
 
 
-def rate(imscan, w, backend, n):
+def rate(imscan, w, medium, root, baseline, backend, n):
     """Lines are only counted while they come (the reader must not be the
     bottleneck on a small machine); they are parsed once all are in."""
-    d = w + "/mnt/root/data/rate"
+    d = root + "/data/rate-" + backend
     os.mkdir(d)
-    wt = Watch([imscan, "watch", "-b", w + "/b.imdb", "--backend", backend, "--format", "json"])
+    wt = Watch([imscan, "watch", "-b", baseline, "--backend", backend, "--format", "json"])
     cpu0 = wt.cpu()
     t0 = time.monotonic()
     writer = subprocess.Popen([w + "/watch_bare", "writer", d, str(n)], stdout=subprocess.PIPE)
-    fd, mark, raw, seen, last = wt.p.stdout.fileno(), b'"key":"/data/rate/f', [wt.buf], 0, t0
+    mark = ('"key":"/data/rate-%s/f' % backend).encode()
+    fd, raw, seen, last = wt.p.stdout.fileno(), [wt.buf], 0, t0
     while seen < n:
         if not select.select([fd], [], [], 15)[0]:
             break
@@ -121,7 +126,7 @@ def rate(imscan, w, backend, n):
         events += 1
         if ev["action"] == "overflow":
             overflows += 1
-        elif ev["action"] == "added" and ev["key"].startswith("/data/rate/"):
+        elif ev["action"] == "added" and ev["key"].startswith("/data/rate-%s/" % backend):
             lines += 1
             keys.add(ev["key"])
     out = writer.communicate()[0].decode().strip()
@@ -130,6 +135,10 @@ def rate(imscan, w, backend, n):
           " %d overflows; %.2f CPU s per 10,000 events (writer: %s)"
           % (n, last - t0, n / (last - t0), lines, len(keys), overflows,
              cpu * 10000 / max(events, 1), out))
+    wrate = out.split("writer_files_per_s=")[1].split()[0] if "writer_files_per_s=" in out else "0"
+    with open(w + "/rates", "a") as f:
+        f.write("%s watch %s %.0f %d %d %d %s\n"
+                % (medium, backend, n / (last - t0), lines, len(keys), overflows, wrate))
     while True:  # until what is queued has been read
         c0 = wt.cpu()
         time.sleep(1)
@@ -139,7 +148,8 @@ def rate(imscan, w, backend, n):
     time.sleep(5)
     print("  idle: %.2f CPU s over 5 s" % (wt.cpu() - c0))
     wt.stop()
-    subprocess.run(["rm", "-rf", d])
+    if medium == "tmpfs":  # on disk, bench/watch.sh removes them after its last run
+        subprocess.run(["rm", "-rf", d])
 
 
 def rss(imscan, tree, baseline):
@@ -159,10 +169,12 @@ def main():
         rss(imscan, sys.argv[4], sys.argv[5])
         return
     samples, n = int(sys.argv[4]), int(sys.argv[5])
-    print(mode + ":")
-    for debounce in (200, 50):
-        latency(imscan, w, mode, samples, debounce)
-    rate(imscan, w, mode, n)
+    medium, root, baseline = (sys.argv[6:9] if len(sys.argv) > 6
+                              else ("tmpfs", w + "/mnt/root", w + "/b.imdb"))
+    print(mode + ":" if medium == "tmpfs" else "%s %s:" % (medium, mode))
+    for debounce in (200, 50) if samples else ():
+        latency(imscan, root, baseline, mode, samples, debounce)
+    rate(imscan, w, medium, root, baseline, mode, n)
 
 
 main()
