@@ -22,7 +22,7 @@
 # they also see (and the watcher filters out) whatever else happens on it:
 # the bare reader's creates may exceed N, and idle CPU need not be 0. On
 # ext4 without a journal, creates near many files deleted in the last 6
-# minutes are up to 10x slower (see below): leave 6 minutes between two runs
+# minutes are 10x slower or worse (see below): leave 6 minutes between two runs
 # of this script, and read "its writer" in the verdicts (the writer's own
 # rate in that run) before blaming the watcher.
 # After each medium, one verdict line per back end, from that medium's runs
