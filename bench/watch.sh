@@ -6,15 +6,17 @@
 #   latency   a writer creates one file, closes it, and waits for its event
 #             line; SAMPLES times (default 200), --debounce 200 (the
 #             default) and 50: p50 and p99 from the close to the line.
-#   rate      N distinct files (default 50000) created as fast as one
-#             process can (watch_bare's writer); files/s from the first
-#             create to the last event, and whether each was reported
+#   rate      N distinct files (default 200000, so that the last file's
+#             --debounce of 200 ms is a small part of the time) created as
+#             fast as one process can (watch_bare's writer); files/s from
+#             the first create to the last event, and whether each was reported
 #             exactly once (added lines, distinct keys, overflows); CPU
 #             seconds of the watcher per 10,000 events.
 #   idle      the watcher's CPU ticks over 5 s with nothing happening.
 # Then watch_bare's own figures on the same tmpfs: the writer alone, and a
 # bare fanotify FID reader that only counts (the writer's rate is its limit).
-# On disk: the same rate and idle figures (no latency: it is the debounce),
+# On disk: the same rate and idle figures for N_DISK files (default 50000;
+# no latency: it is the debounce),
 # and the same two watch_bare runs, in a scratch directory on the file
 # system of TMPDIR, else of /var/tmp (skipped, with the reason, when that is
 # tmpfs or ramfs); the watcher's baseline there has its own /data base. Both
@@ -31,14 +33,15 @@
 # RSS: watching TREE (default /var/tmp/imscan-bench/tree, if there): the
 # watcher's VmRSS once ready, per baseline record.
 #
-# Usage: sh bench/watch.sh   (SAMPLES, N, TREE, TREE_ATTRS in the environment;
+# Usage: sh bench/watch.sh   (SAMPLES, N, N_DISK, TREE, TREE_ATTRS in the environment;
 # TREE_ATTRS defaults to "STANDARD": hashing the tree's baseline takes a while.)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$HERE")
 IMSCAN=${IMSCAN:-$TOP/imscan}
 SAMPLES=${SAMPLES:-200}
-N=${N:-50000}
+N=${N:-200000}
+N_DISK=${N_DISK:-50000}
 TREE=${TREE:-/var/tmp/imscan-bench/tree}
 TREE_ATTRS=${TREE_ATTRS:-STANDARD}
 [ "$(id -u)" = 0 ] || { echo "bench/watch: needs root (fanotify, tmpfs mount)" >&2; exit 77; }
@@ -57,14 +60,14 @@ mkdir -p "$W/mnt/root/data"
 # kept in W/rates as "MEDIUM MODE - files/s creates overflows" for the verdicts.
 bare() {
 	mkdir "$3"
-	out=$("$W/watch_bare" "$2" "$3" "$N")
+	out=$("$W/watch_bare" "$2" "$3" "$4")
 	echo "$out"
 	echo "$out" | awk -v m="$1" '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		print m, $1, "-", v["writer_files_per_s"], v["creates"], v["overflow"] }' >> "$W/rates"
 }
 # One line per back end from MEDIUM's figures in W/rates.
 verdict() {
-	awk -v m="$1" -v n="$N" '$1 != m { next }
+	awk -v m="$1" -v n="$2" '$1 != m { next }
 		$2 == "bare" { bare = $4 }
 		$2 == "watch" { be[++k] = $3; r[k] = $4; l[k] = $5; d[k] = $6; o[k] = $7; wr[k] = $8 }
 		END {
@@ -87,10 +90,10 @@ for backend in fanotify inotify; do
 	python3 "$HERE/watch_driver.py" "$IMSCAN" "$W" "$backend" "$SAMPLES" "$N"
 done
 for mode in writer bare; do
-	bare tmpfs $mode "$W/mnt/d"
+	bare tmpfs $mode "$W/mnt/d" "$N"
 	rm -rf "$W/mnt/d"
 done
-verdict tmpfs
+verdict tmpfs "$N"
 for dir in ${TMPDIR:+"$TMPDIR"} /var/tmp; do
 	fs=$(df -PT "$dir" | awk 'NR == 2 { print $2 " on " $1 }')
 	case $fs in
@@ -105,15 +108,15 @@ if [ -n "$D" ]; then
 	mkdir -p "$D/root/data"
 	"$IMSCAN" baseline -r "$W/rule.json" --root "$D/root" -b "$D/b.imdb" 2>/dev/null
 	for backend in fanotify inotify; do
-		python3 "$HERE/watch_driver.py" "$IMSCAN" "$W" "$backend" 0 "$N" disk "$D/root" "$D/b.imdb"
+		python3 "$HERE/watch_driver.py" "$IMSCAN" "$W" "$backend" 0 "$N_DISK" disk "$D/root" "$D/b.imdb"
 	done
 	# The files stay until the last run: ext4 without a journal passes over
 	# inodes freed in the last 60 s (360 s while their inode table block is
 	# dirty), one buffer look-up each, for every create in their group: a
 	# writer that followed an rm -rf of 50,000 files was 10x slower here.
-	bare disk writer "$D/writer"
-	bare disk bare "$D/bare"
-	verdict disk
+	bare disk writer "$D/writer" "$N_DISK"
+	bare disk bare "$D/bare" "$N_DISK"
+	verdict disk "$N_DISK"
 	rm -rf "$D"
 	D=
 else
