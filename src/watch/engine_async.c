@@ -21,6 +21,7 @@
 
 #include "imscan/error.h"
 #include "imscan/file.h"
+#include "imscan/probe_file.h"
 #include "imscan/xalloc.h"
 #include "watch_engine_impl.h"
 
@@ -121,6 +122,7 @@ static void *worker(void *arg)
 			s->err = xstrdup(error_last());
 		worker_done(a, ++mid);
 	}
+	probe_thread_release();	/* the hashing state this thread made */
 	return NULL;
 }
 
