@@ -297,15 +297,19 @@ int engine_apply(struct engine *e, const struct record *old, const struct record
 /* Probes key and compares it with the store: 0 or -1. */
 int engine_probe(struct engine *e, const char *key)
 {
-	int rc, had;
+	int rc;
 
 	if (engine_own_file(e, key))
 		return 0;
 	rc = file_prober_probe(e->prober, key, &e->new);
-	if (rc < 0)
-		return -1;
-	had = state_get(e->st, KIND_FILE, key, strlen(key), &e->old);
-	return engine_apply(e, had ? &e->old : NULL, rc ? &e->new : NULL);
+	return rc < 0 ? -1 : engine_apply_probed(e, key, rc ? &e->new : NULL);
+}
+
+int engine_apply_probed(struct engine *e, const char *key, const struct record *new)
+{
+	int had = state_get(e->st, KIND_FILE, key, strlen(key), &e->old);
+
+	return engine_apply(e, had ? &e->old : NULL, new);
 }
 
 int engine_path(struct engine *e, const char *path, unsigned what, bool isdir,

@@ -167,17 +167,12 @@ static int async_start(struct engine *e)
 /* Applies the oldest slot, probed: 0 or -1. */
 static int apply_one(struct engine *e, struct slot *s)
 {
-	int rc, had;
+	int rc;
 
-	if (s->rc < 0) {
-		rc = error("%s", s->err);
-		free(s->err);
-		s->err = NULL;
-		return rc;
-	}
+	if (s->rc < 0)
+		return error("%s", s->err);
 	e->proc = s->has_proc ? &s->proc : NULL;
-	had = state_get(e->st, KIND_FILE, s->path, strlen(s->path), &e->old);
-	rc = engine_apply(e, had ? &e->old : NULL, s->rc ? &s->rec : NULL);
+	rc = engine_apply_probed(e, s->path, s->rc ? &s->rec : NULL);
 	e->proc = NULL;
 	return rc;
 }

@@ -44,6 +44,8 @@ void engine_async_free(struct engine *e);
 
 /* Probes key (a file) and applies it: 0 or -1. */
 int engine_probe(struct engine *e, const char *key);
+/* Applies key's probe (new: NULL if it is gone) against the store. */
+int engine_apply_probed(struct engine *e, const char *key, const struct record *new);
 /* Emits the events of old -> new (either NULL) under the watched entities. */
 int engine_diff(struct engine *e, const struct record *old, const struct record *new);
 /* engine_diff, then the store takes new (or loses old). */
